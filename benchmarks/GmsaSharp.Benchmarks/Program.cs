@@ -1,0 +1,3 @@
+using BenchmarkDotNet.Running;
+
+BenchmarkSwitcher.FromAssembly(typeof(GmsaSharp.Benchmarks.MatmulBenchmarks).Assembly).Run(args);

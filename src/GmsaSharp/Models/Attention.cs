@@ -1,0 +1,99 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace GmsaSharp.Models;
+
+/// <summary>
+/// Multi-head causal self-attention with grouped-query heads:
+/// q = x Wq, k = x Wk, v = x Wv (optional biases; Qwen3 normalises q and k per head), rotary on q and k,
+/// softmax(q k^T / sqrt(head_dim) + mask) v, then Wo.
+/// </summary>
+#pragma warning disable IDE1006 // field names are HuggingFace state-dict keys
+public sealed class Attention : nn.Module
+{
+    private readonly int _layer;
+    private readonly int _heads;
+    private readonly int _kvHeads;
+    private readonly int _headDim;
+
+    private readonly Linear q_proj;
+    private readonly Linear k_proj;
+    private readonly Linear v_proj;
+    private readonly Linear o_proj;
+    private readonly RmsNorm? q_norm;
+    private readonly RmsNorm? k_norm;
+
+    /// <summary>Attention of block <paramref name="layer"/> of a model shaped by <paramref name="config"/>.</summary>
+    public Attention(DecoderConfig config, int layer, Device device, ScalarType dtype) : base(nameof(Attention))
+    {
+        _layer = layer;
+        _heads = config.Heads;
+        _kvHeads = config.KvHeads;
+        _headDim = config.HeadDim;
+        q_proj = nn.Linear(config.HiddenSize, _heads * _headDim, config.QkvBias, device, dtype);
+        k_proj = nn.Linear(config.HiddenSize, _kvHeads * _headDim, config.QkvBias, device, dtype);
+        v_proj = nn.Linear(config.HiddenSize, _kvHeads * _headDim, config.QkvBias, device, dtype);
+        o_proj = nn.Linear(_heads * _headDim, config.HiddenSize, config.OutputBias, device, dtype);
+        if (config.QkNorm)
+        {
+            q_norm = new RmsNorm(_headDim, config.RmsNormEps, device, dtype);
+            k_norm = new RmsNorm(_headDim, config.RmsNormEps, device, dtype);
+        }
+        RegisterComponents();
+    }
+
+    /// <summary>Attends <paramref name="x"/> [batch, seq, hidden] to itself and to the cached positions.</summary>
+    /// <param name="x">Normalised hidden states of the new positions.</param>
+    /// <param name="cos">Rotary cos table [batch, seq, head_dim] of the new positions.</param>
+    /// <param name="sin">Rotary sin table.</param>
+    /// <param name="mask">Which keys each query may see, [batch, 1, seq, keys] (true = attend); null for plain causal attention without a cache.</param>
+    /// <param name="cache">Keys and values of earlier positions, extended in place; or null.</param>
+    /// <param name="adapters">Per-call projection adapters, or null.</param>
+    public Tensor Forward(Tensor x, Tensor cos, Tensor sin, Tensor? mask, KvCache? cache, IProjectionAdapters? adapters)
+    {
+        using var scope = NewDisposeScope();
+        long batch = x.shape[0], length = x.shape[1];
+
+        Tensor q = Heads(Project(q_proj, "q_proj", x, adapters), _heads, q_norm);
+        Tensor k = Heads(Project(k_proj, "k_proj", x, adapters), _kvHeads, k_norm);
+        Tensor v = Heads(Project(v_proj, "v_proj", x, adapters), _kvHeads, null);
+        q = RotaryEmbedding.Apply(q, cos, sin);
+        k = RotaryEmbedding.Apply(k, cos, sin);
+        if (cache is not null)
+        {
+            (k, v) = cache.Append(_layer, k, v);
+        }
+
+        // Grouped-query attention: each KV head serves heads / kv_heads consecutive query heads.
+        int group = _heads / _kvHeads;
+        if (group > 1)
+        {
+            k = k.repeat_interleave(group, dim: 1);
+            v = v.repeat_interleave(group, dim: 1);
+        }
+        Tensor attended = mask is null
+            ? nn.functional.scaled_dot_product_attention(q, k, v, is_casual: true)
+            : nn.functional.scaled_dot_product_attention(q, k, v, attn_mask: mask);
+        Tensor merged = attended.transpose(1, 2).reshape(batch, length, _heads * _headDim);
+        return Project(o_proj, "o_proj", merged, adapters).MoveToOuterDisposeScope();
+    }
+
+    // [batch, seq, heads * head_dim] -> [batch, heads, seq, head_dim], with Qwen3's per-head norm.
+    private Tensor Heads(Tensor projected, int heads, RmsNorm? norm)
+    {
+        Tensor split = projected.view(projected.shape[0], projected.shape[1], heads, _headDim);
+        if (norm is not null)
+        {
+            split = norm.forward(split);
+        }
+        return split.transpose(1, 2);
+    }
+
+    private Tensor Project(Linear projection, string name, Tensor input, IProjectionAdapters? adapters)
+    {
+        Tensor output = projection.forward(input);
+        return adapters is null ? output : adapters.Adapt(_layer, name, input, output);
+    }
+}
+#pragma warning restore IDE1006

@@ -1,0 +1,106 @@
+using static TorchSharp.torch;
+
+namespace GmsaSharp.Models;
+
+/// <summary>
+/// Keys and values of every decoder block for the positions seen so far, so incremental decoding
+/// computes only new tokens. Storage is preallocated and grows by doubling; keys and values are kept
+/// per KV head (not repeated for grouped-query attention). All rows of a batch share one length;
+/// padding is expressed through the attention mask.
+/// </summary>
+public sealed class KvCache : IDisposable
+{
+    private readonly Tensor?[] _keys;
+    private readonly Tensor?[] _values;
+    private Tensor? _mask;
+
+    /// <summary>An empty cache for <paramref name="layers"/> blocks.</summary>
+    public KvCache(int layers)
+    {
+        _keys = new Tensor?[layers];
+        _values = new Tensor?[layers];
+    }
+
+    /// <summary>The number of cached positions.</summary>
+    public long Length { get; private set; }
+
+    /// <summary>The padding mask [batch, Length] of the cached positions (1 = real token), or null when none was given.</summary>
+    public Tensor? AttentionMask => _mask;
+
+    /// <summary>The number of blocks the cache serves.</summary>
+    public int Layers => _keys.Length;
+
+    /// <summary>Appends one block's new keys and values [batch, kv_heads, new, head_dim] after the
+    /// first <see cref="Length"/> positions and returns views of all of them. <see cref="Advance"/>
+    /// moves <see cref="Length"/> on once every block has appended.</summary>
+    public (Tensor Keys, Tensor Values) Append(int layer, Tensor keys, Tensor values)
+    {
+        long needed = Length + keys.shape[2];
+        _keys[layer] = Store(_keys[layer], keys, needed);
+        _values[layer] = Store(_values[layer], values, needed);
+        return (_keys[layer]!.narrow(2, 0, needed), _values[layer]!.narrow(2, 0, needed));
+    }
+
+    /// <summary>Records that <paramref name="count"/> positions were appended to every block, with their padding mask.</summary>
+    public void Advance(long count, Tensor? newMask)
+    {
+        Length += count;
+        if (newMask is null && _mask is null)
+        {
+            return;
+        }
+        using var scope = NewDisposeScope();
+        Tensor full = _mask is null
+            ? cat([ones(newMask!.shape[0], Length - count, dtype: newMask.dtype, device: newMask.device), newMask], 1)
+            : cat([_mask, newMask ?? ones(_mask.shape[0], count, dtype: _mask.dtype, device: _mask.device)], 1);
+        _mask?.Dispose();
+        _mask = full.DetachFromDisposeScope();
+    }
+
+    /// <summary>Forgets every position from <paramref name="length"/> on, keeping the first ones: a shared
+    /// prefix (such as a compressed context) then serves the next question without recomputation.</summary>
+    public void Truncate(long length)
+    {
+        if (length < 0 || length > Length)
+        {
+            throw new ArgumentOutOfRangeException(nameof(length), length, $"The cache holds {Length} positions.");
+        }
+        Length = length;
+        if (_mask is not null)
+        {
+            Tensor kept = _mask.narrow(1, 0, length).clone().DetachFromDisposeScope();
+            _mask.Dispose();
+            _mask = kept;
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        foreach (Tensor? tensor in _keys.Concat(_values))
+        {
+            tensor?.Dispose();
+        }
+        Array.Clear(_keys);
+        Array.Clear(_values);
+        _mask?.Dispose();
+        _mask = null;
+    }
+
+    private Tensor Store(Tensor? storage, Tensor update, long needed)
+    {
+        if (storage is null || storage.shape[2] < needed)
+        {
+            long capacity = Math.Max(needed, storage is null ? needed : storage.shape[2] * 2);
+            Tensor grown = zeros([update.shape[0], update.shape[1], capacity, update.shape[3]], dtype: update.dtype, device: update.device).DetachFromDisposeScope();
+            if (storage is not null)
+            {
+                grown.narrow(2, 0, Length).copy_(storage.narrow(2, 0, Length));
+                storage.Dispose();
+            }
+            storage = grown;
+        }
+        storage.narrow(2, Length, update.shape[2]).copy_(update);
+        return storage;
+    }
+}

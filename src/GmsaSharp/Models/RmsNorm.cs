@@ -1,0 +1,34 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace GmsaSharp.Models;
+
+/// <summary>RMSNorm: y = w * x / sqrt(mean(x^2) + eps), with the statistics taken in fp32 as in HF Llama.</summary>
+public sealed class RmsNorm : nn.Module<Tensor, Tensor>
+{
+    private readonly double _eps;
+#pragma warning disable IDE1006 // HuggingFace state-dict name
+    private readonly Parameter weight;
+#pragma warning restore IDE1006
+
+    /// <summary>A norm over the last dimension of size <paramref name="size"/>, weight initialised to one.</summary>
+    public RmsNorm(long size, double eps, Device device, ScalarType dtype) : base(nameof(RmsNorm))
+    {
+        _eps = eps;
+        weight = nn.Parameter(ones(size, dtype: dtype, device: device));
+        RegisterComponents();
+    }
+
+    /// <summary>The learned scale.</summary>
+    public Parameter Weight => weight;
+
+    /// <inheritdoc/>
+    public override Tensor forward(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        Tensor x32 = x.to(ScalarType.Float32);
+        Tensor normalized = x32 * rsqrt(x32.pow(2).mean([-1], keepdim: true) + _eps);
+        return (weight * normalized.to(x.dtype)).MoveToOuterDisposeScope();
+    }
+}

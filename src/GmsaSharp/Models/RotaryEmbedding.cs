@@ -1,0 +1,67 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace GmsaSharp.Models;
+
+/// <summary>
+/// Rotary position embedding in HF's rotate-half convention: dimension i is paired with i + d/2 and
+/// rotated by angle position * inv_freq[i], inv_freq[i] = theta^(-2i/d), optionally rescaled (llama3).
+/// </summary>
+public sealed class RotaryEmbedding
+{
+    private readonly float[] _inverseFrequencies;
+
+    /// <summary>Frequencies for heads of size <paramref name="headDim"/>.</summary>
+    public RotaryEmbedding(int headDim, double theta, Llama3RopeScaling? scaling)
+    {
+        _inverseFrequencies = new float[headDim / 2];
+        for (int i = 0; i < _inverseFrequencies.Length; i++)
+        {
+            double frequency = 1.0 / Math.Pow(theta, 2.0 * i / headDim);
+            _inverseFrequencies[i] = (float)(scaling is null ? frequency : Llama3Scaled(frequency, scaling));
+        }
+    }
+
+    /// <summary>inv_freq, one per rotated pair.</summary>
+    public IReadOnlyList<float> InverseFrequencies => _inverseFrequencies;
+
+    /// <summary>cos and sin tables [batch, seq, head_dim] for <paramref name="positionIds"/> [batch, seq],
+    /// computed in fp32 and cast to <paramref name="dtype"/>.</summary>
+    public (Tensor Cos, Tensor Sin) Tables(Tensor positionIds, ScalarType dtype)
+    {
+        using var scope = NewDisposeScope();
+        Tensor inverse = tensor(_inverseFrequencies, device: positionIds.device);
+        Tensor angles = positionIds.to(ScalarType.Float32).unsqueeze(-1) * inverse;
+        Tensor doubled = cat([angles, angles], dim: -1);
+        return (doubled.cos().to(dtype).MoveToOuterDisposeScope(), doubled.sin().to(dtype).MoveToOuterDisposeScope());
+    }
+
+    /// <summary>Rotates <paramref name="x"/> [batch, heads, seq, head_dim] by the tables from <see cref="Tables"/>.</summary>
+    public static Tensor Apply(Tensor x, Tensor cos, Tensor sin)
+    {
+        using var scope = NewDisposeScope();
+        long half = x.shape[^1] / 2;
+        Tensor rotated = cat([-x[.., .., .., (int)half..], x[.., .., .., ..(int)half]], dim: -1);
+        return (x * cos.unsqueeze(1) + rotated * sin.unsqueeze(1)).MoveToOuterDisposeScope();
+    }
+
+    // Llama 3.1: wavelengths longer than original_max / low_freq_factor are slowed by `factor`, those
+    // shorter than original_max / high_freq_factor are kept, and the band between is interpolated.
+    private static double Llama3Scaled(double frequency, Llama3RopeScaling scaling)
+    {
+        double wavelength = 2 * Math.PI / frequency;
+        double lowFrequencyWavelength = scaling.OriginalMaxPositionEmbeddings / scaling.LowFrequencyFactor;
+        double highFrequencyWavelength = scaling.OriginalMaxPositionEmbeddings / scaling.HighFrequencyFactor;
+        if (wavelength < highFrequencyWavelength)
+        {
+            return frequency;
+        }
+        if (wavelength > lowFrequencyWavelength)
+        {
+            return frequency / scaling.Factor;
+        }
+        double smooth = (scaling.OriginalMaxPositionEmbeddings / wavelength - scaling.LowFrequencyFactor)
+            / (scaling.HighFrequencyFactor - scaling.LowFrequencyFactor);
+        return (1 - smooth) * frequency / scaling.Factor + smooth * frequency;
+    }
+}

@@ -1,0 +1,69 @@
+using GmsaSharp.Evaluation;
+using GmsaSharp.Generation;
+using GmsaSharp.Models;
+using GmsaSharp.Tests.Models;
+using static TorchSharp.torch;
+
+namespace GmsaSharp.Tests.Generation;
+
+public class TokenGeneratorTests
+{
+    [Fact]
+    public void GreedyGenerationWithTheCacheEqualsRepeatedFullForwards()
+    {
+        using var lm = CausalLM.CreateRandom(CausalLMTests.SmallConfig() with { EosTokenIds = [] }, CausalLMTests.Fp32, seed: 21);
+        int[] prompt = [5, 6, 7];
+
+        int[] generated = TokenGenerator.Generate(lm, prompt, new GenerationOptions { MaxNewTokens = 8 }).ToArray();
+
+        var sequence = prompt.ToList();
+        for (int i = 0; i < 8; i++)
+        {
+            using var scope = NewDisposeScope();
+            Tensor logits = lm.Forward(tensor(sequence.Select(id => (long)id).ToArray()).unsqueeze(0));
+            sequence.Add((int)logits[0, -1].argmax().item<long>());
+        }
+        Assert.Equal(sequence.Skip(3).ToArray(), generated);
+    }
+
+    [Fact]
+    public void StopsAtEosWithoutEmittingIt()
+    {
+        using var probe = CausalLM.CreateRandom(CausalLMTests.SmallConfig() with { EosTokenIds = [] }, CausalLMTests.Fp32, seed: 22);
+        int[] free = TokenGenerator.Generate(probe, [1, 2], new GenerationOptions { MaxNewTokens = 5 }).ToArray();
+        using var lm = CausalLM.CreateRandom(CausalLMTests.SmallConfig() with { EosTokenIds = [free[2]] }, CausalLMTests.Fp32, seed: 22);
+
+        int[] stopped = TokenGenerator.Generate(lm, [1, 2], new GenerationOptions { MaxNewTokens = 5 }).ToArray();
+
+        Assert.Equal(free.TakeWhile(id => id != free[2]).ToArray(), stopped);
+    }
+
+    [Fact]
+    public void HonoursMaxNewTokensAndCancellation()
+    {
+        using var lm = CausalLM.CreateRandom(CausalLMTests.SmallConfig() with { EosTokenIds = [] }, CausalLMTests.Fp32, seed: 23);
+
+        Assert.Equal(4, TokenGenerator.Generate(lm, [1], new GenerationOptions { MaxNewTokens = 4 }).Count());
+        using var cancelled = new CancellationTokenSource();
+        cancelled.Cancel();
+        Assert.Throws<OperationCanceledException>(() => TokenGenerator.Generate(lm, [1], new GenerationOptions(), cancelled.Token).ToArray());
+    }
+
+    [Fact]
+    public void PerplexityIsTheExponentialOfTheMeanNll()
+    {
+        using var lm = CausalLM.CreateRandom(CausalLMTests.SmallConfig(), CausalLMTests.Fp32, seed: 24);
+        int[] ids = [3, 1, 4, 1, 5, 9, 2, 6];
+
+        Perplexity result = Perplexity.Compute(lm, ids);
+
+        using var scope = NewDisposeScope();
+        Tensor logProbabilities = lm.Forward(tensor(ids.Select(i => (long)i).ToArray()).unsqueeze(0))[0].log_softmax(-1);
+        double expected = -Enumerable.Range(0, 7).Average(i => logProbabilities[i, ids[i + 1]].item<float>());
+        Assert.Equal(7, result.PredictedTokens);
+        Assert.Equal(expected, result.Nll, 4);
+        Assert.Equal(Math.Exp(expected), result.Value, 3);
+        // A random model is close to uniform over the 97-token vocabulary.
+        Assert.InRange(result.Value, 60, 140);
+    }
+}

@@ -1,26 +1,32 @@
 using System.CommandLine;
 using GmsaSharp.Runtime;
-using TorchSharp;
 
 namespace GmsaSharp.Cli;
 
 /// <summary>Options every command that computes shares: where and in what precision.</summary>
-internal static class CommonOptions
+internal sealed class CommonOptions
 {
-    public static Option<string?> Device() => new("--device") { Description = "auto (default), cpu, cuda or cuda:N." };
+    public Option<string?> Device { get; } = new("--device") { Description = "auto (default), cpu, cuda or cuda:N." };
 
-    public static Option<string?> DType() => new("--dtype") { Description = $"Compute dtype: {ComputeDTypes.AcceptedNames} (default: per device)." };
+    public Option<string?> DType { get; } = new("--dtype") { Description = $"Compute dtype: {ComputeDTypes.AcceptedNames} (default: bfloat16 where the hardware computes it natively, else float32)." };
 
-    public static Option<int?> Threads() => new("--threads") { Description = "CPU threads (default: one per logical processor)." };
+    public Option<int?> Threads { get; } = new("--threads") { Description = "CPU threads (default: one per logical processor)." };
 
-    public static ComputeOptions Read(ParseResult result, Option<string?> device, Option<string?> dtype, Option<int?> threads)
+    public void AddTo(Command command)
     {
-        string? dtypeName = result.GetValue(dtype);
+        command.Options.Add(Device);
+        command.Options.Add(DType);
+        command.Options.Add(Threads);
+    }
+
+    public ComputeOptions Read(ParseResult result)
+    {
+        string? dtypeName = result.GetValue(DType);
         return new ComputeOptions
         {
-            Device = result.GetValue(device),
+            Device = result.GetValue(Device),
             DType = dtypeName is null ? null : ComputeDTypes.Parse(dtypeName),
-            Threads = result.GetValue(threads),
+            Threads = result.GetValue(Threads),
         };
     }
 }

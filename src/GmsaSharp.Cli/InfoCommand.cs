@@ -9,25 +9,16 @@ internal static class InfoCommand
 {
     public static Command Create()
     {
-        Option<string?> device = CommonOptions.Device();
-        Option<string?> dtype = CommonOptions.DType();
-        Option<int?> threads = CommonOptions.Threads();
-        var command = new Command("info", "Load LibTorch and report the device, dtype and threads GmsaSharp would use.") { device, dtype, threads };
-        command.SetAction(result =>
+        var common = new CommonOptions();
+        var command = new Command("info", "Load LibTorch and report the device, dtype and threads GmsaSharp would use.");
+        common.AddTo(command);
+        command.SetAction(result => CliErrors.Run(() =>
         {
-            try
-            {
-                ComputeEnvironment environment = ComputeEnvironment.Select(CommonOptions.Read(result, device, dtype, threads)).Apply();
-                Console.WriteLine($"TorchSharp {typeof(torch).Assembly.GetName().Version}, LibTorch {torch.__version__}");
-                Console.WriteLine(environment.Describe());
-                return 0;
-            }
-            catch (Exception e) when (e is ArgumentException or InvalidOperationException)
-            {
-                Console.Error.WriteLine($"error: {e.Message}");
-                return 2;
-            }
-        });
+            ComputeEnvironment environment = ComputeEnvironment.Select(common.Read(result)).Apply();
+            Console.WriteLine($"TorchSharp {typeof(torch).Assembly.GetName().Version}, LibTorch {torch.__version__}");
+            Console.WriteLine(environment.Describe());
+            return Task.FromResult(0);
+        }));
         return command;
     }
 }

@@ -11,7 +11,6 @@ namespace GmsaSharp.Benchmarks;
 /// prefill processes <see cref="PromptTokens"/> tokens, decode generates <see cref="DecodeSteps"/> tokens
 /// one at a time after a cached prompt of that length.
 /// </summary>
-[SimpleJob(launchCount: 1, warmupCount: 1, iterationCount: 5)]
 public class DecoderBenchmarks
 {
     public const int DecodeSteps = 16;

@@ -47,7 +47,7 @@ public sealed class Attention : nn.Module
     /// <param name="x">Normalised hidden states of the new positions.</param>
     /// <param name="cos">Rotary cos table [batch, seq, head_dim] of the new positions.</param>
     /// <param name="sin">Rotary sin table.</param>
-    /// <param name="mask">Which keys each query may see, [batch, 1, seq, keys] (true = attend); null for plain causal attention without a cache.</param>
+    /// <param name="mask">Which keys each query may see, [batch, 1, seq, keys] (true = attend); null when <see cref="AttentionMasks.Causal"/> found none needed.</param>
     /// <param name="cache">Keys and values of earlier positions, extended in place; or null.</param>
     /// <param name="adapters">Per-call projection adapters, or null.</param>
     public Tensor Forward(Tensor x, Tensor cos, Tensor sin, Tensor? mask, KvCache? cache, IProjectionAdapters? adapters)
@@ -72,9 +72,10 @@ public sealed class Attention : nn.Module
             k = k.repeat_interleave(group, dim: 1);
             v = v.repeat_interleave(group, dim: 1);
         }
-        Tensor attended = mask is null
-            ? nn.functional.scaled_dot_product_attention(q, k, v, is_casual: true)
-            : nn.functional.scaled_dot_product_attention(q, k, v, attn_mask: mask);
+        // Without a mask: causal over the new positions when nothing is cached, else a single query that sees all keys.
+        Tensor attended = mask is not null
+            ? nn.functional.scaled_dot_product_attention(q, k, v, attn_mask: mask)
+            : nn.functional.scaled_dot_product_attention(q, k, v, is_casual: k.shape[2] == length);
         Tensor merged = attended.transpose(1, 2).reshape(batch, length, _heads * _headDim);
         return Project(o_proj, "o_proj", merged, adapters).MoveToOuterDisposeScope();
     }

@@ -6,15 +6,16 @@ namespace GmsaSharp.Models;
 public static class AttentionMasks
 {
     /// <summary>
-    /// Which keys each new query may attend to, [batch, 1, new, past + new] (true = attend), or null when
-    /// plain causal attention over the new positions alone is exact (no cache, no padding, no window).
+    /// Which keys each new query may attend to, [batch, 1, new, past + new] (true = attend), or null when no
+    /// mask is needed: without padding or window, either there is no cache (plain causal attention over
+    /// the new positions) or there is one new query (it sees every key), the common decoding step.
     /// A query sees earlier and equal positions, within <paramref name="slidingWindow"/> (query - key &lt; window),
     /// that are not padding. Padding queries see themselves, so no softmax row is empty.
     /// <paramref name="padding"/> is [batch, past + new] with 1 = real token, 0 = padding; or null.
     /// </summary>
     public static Tensor? Causal(long batch, long past, long length, Tensor? padding, int? slidingWindow, Device device)
     {
-        if (past == 0 && padding is null && slidingWindow is null)
+        if ((past == 0 || length == 1) && padding is null && slidingWindow is null)
         {
             return null;
         }

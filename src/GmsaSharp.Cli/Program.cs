@@ -1,8 +1,3 @@
-using System.CommandLine;
 using GmsaSharp.Cli;
 
-var root = new RootCommand("gmsa: long-context compression for LLaMA-family models (GMSA) on TorchSharp.")
-{
-    InfoCommand.Create(),
-};
-return await root.Parse(args).InvokeAsync();
+return await GmsaCli.Create().Parse(args).InvokeAsync();

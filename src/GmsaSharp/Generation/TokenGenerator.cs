@@ -47,6 +47,7 @@ public static class TokenGenerator
         IProjectionAdapters? adapters, CancellationToken cancellationToken)
     {
         using var sampler = new TokenSampler(options);
+        IReadOnlySet<int> eos = lm.EosTokenIds;
         var seen = new List<int>(history);
         Tensor logits = nextLogits;
         try
@@ -55,7 +56,7 @@ public static class TokenGenerator
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 int next = sampler.Next(logits.reshape(-1), seen);
-                if (options.StopAtEos && lm.Config.EosTokenIds.Contains(next))
+                if (options.StopAtEos && eos.Contains(next))
                 {
                     yield break;
                 }

@@ -39,6 +39,12 @@ public sealed class CausalLM : nn.Module
     /// <summary>The decoder stack (embeddings, blocks, final norm).</summary>
     public DecoderModel Decoder => model;
 
+    /// <summary>The folder's tokenizer, or null when it has none (token-id input only).</summary>
+    public HfTokenizer? Tokenizer { get; private set; }
+
+    /// <summary>Every end-of-sequence id, from config.json and the tokenizer's files.</summary>
+    public IReadOnlySet<int> EosTokenIds => Config.EosTokenIds.Concat(Tokenizer?.EosIds ?? Enumerable.Empty<int>()).ToHashSet();
+
     /// <summary>The device the weights live on.</summary>
     public Device Device => Environment.Device;
 
@@ -59,6 +65,7 @@ public sealed class CausalLM : nn.Module
             // Tied checkpoints may still store lm_head; old Llama conversions store rotary tables.
             WeightLoader.Load(files, parameters, name =>
                 (config.TieWordEmbeddings && name == "lm_head.weight") || name.EndsWith(".rotary_emb.inv_freq", StringComparison.Ordinal));
+            lm.Tokenizer = HfTokenizer.TryLoad(directory);
             return lm;
         }
         catch

@@ -1,0 +1,375 @@
+using System.Runtime.CompilerServices;
+using GmsaSharp.Checkpoints;
+using GmsaSharp.Generation;
+using GmsaSharp.Models;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace GmsaSharp.Compression;
+
+/// <summary>
+/// A GMSA compressor for one base decoder: the encoder (the base's first k blocks and final norm, shared in
+/// memory, plus LoRA), group merging, and the LSA blocks that map merged vectors to soft tokens in the
+/// decoder's input space; optionally KEFT adapters on the decoder's q/k/v, applied only to calls that read
+/// compressed context, so the base model keeps serving plain prompts unchanged.
+/// </summary>
+#pragma warning disable IDE1006 // field names are state-dict keys
+public sealed class GmsaCompressor : nn.Module
+{
+    /// <summary>The weights file inside a checkpoint folder.</summary>
+    public const string WeightsFile = "gmsa.safetensors";
+
+    /// <summary>Encoder windows encoded in one batch.</summary>
+    private const int WindowsPerBatch = 8;
+
+    private readonly LoraAdapters encoder_lora;
+    private readonly LayerSemanticAlignment lsa;
+    private LoraAdapters? keft_lora;
+
+    // Not a module field: the base is shared, never part of this module's state dict.
+    private readonly Func<CausalLM> _base;
+
+    private GmsaCompressor(CausalLM lm, GmsaConfig config, long seed) : base(nameof(GmsaCompressor))
+    {
+        config.Validate();
+        _base = () => lm;
+        Config = config;
+        encoder_lora = new LoraAdapters(lm.Config, config.EncoderLayers, config.EncoderLora, lm.Device, seed);
+        lsa = new LayerSemanticAlignment(lm.Decoder, config.LsaLayers);
+        if (config.KeftLora is { } keft)
+        {
+            keft_lora = new LoraAdapters(lm.Config, lm.Config.Layers, keft, lm.Device, seed + 1);
+        }
+        RegisterComponents();
+        Fingerprint = ComputeFingerprint();
+    }
+
+    /// <summary>The base decoder (not owned).</summary>
+    public CausalLM Model => _base();
+
+    /// <summary>The compressor's configuration.</summary>
+    public GmsaConfig Config { get; private set; }
+
+    /// <summary>Identity of the current trained weights; compressed contexts record it.</summary>
+    public string Fingerprint { get; private set; }
+
+    /// <summary>The encoder's LoRA adapters.</summary>
+    public LoraAdapters EncoderLora => encoder_lora;
+
+    /// <summary>The LSA module.</summary>
+    public LayerSemanticAlignment Lsa => lsa;
+
+    /// <summary>The KEFT adapters on the decoder's q/k/v, or null before KEFT.</summary>
+    public LoraAdapters? KeftLora => keft_lora;
+
+    /// <summary>Raised for usable but doubtful requests, such as a rate the checkpoint was not trained on.</summary>
+    public event Action<string>? Warning;
+
+    /// <summary>A fresh, untrained compressor for <paramref name="lm"/>.</summary>
+    public static GmsaCompressor Create(CausalLM lm, GmsaOptions? options = null)
+    {
+        options ??= new GmsaOptions();
+        var config = new GmsaConfig
+        {
+            BaseArchitecture = lm.Config.ArchitectureName,
+            BaseHiddenSize = lm.Config.HiddenSize,
+            BaseLayers = lm.Config.Layers,
+            BaseVocabSize = lm.Config.VocabSize,
+            BaseFingerprint = ModelFingerprint.Of(lm),
+            EncoderLayers = options.EncoderLayers ?? Math.Max(1, lm.Config.Layers / 4),
+            EncoderLora = options.EncoderLora,
+            LsaLayers = options.LsaLayers,
+            WindowSize = options.WindowSize ?? Math.Min(512, lm.Config.MaxPositionEmbeddings),
+            AutoencodeInstruction = options.AutoencodeInstruction,
+            QuestionTemplate = options.QuestionTemplate,
+        };
+        return new GmsaCompressor(lm, config, options.Seed);
+    }
+
+    /// <summary>Loads a GMSA checkpoint folder for <paramref name="lm"/>, which must be the base it was trained on.</summary>
+    public static GmsaCompressor FromPretrained(string directory, CausalLM lm)
+    {
+        if (!Directory.Exists(directory))
+        {
+            throw new DirectoryNotFoundException($"GMSA checkpoint folder '{directory}' does not exist.");
+        }
+        GmsaConfig config = GmsaConfig.Load(directory);
+        string baseFingerprint = ModelFingerprint.Of(lm);
+        if (config.BaseArchitecture != lm.Config.ArchitectureName || config.BaseHiddenSize != lm.Config.HiddenSize
+            || config.BaseLayers != lm.Config.Layers || config.BaseVocabSize != lm.Config.VocabSize || config.BaseFingerprint != baseFingerprint)
+        {
+            throw new InvalidOperationException(
+                $"GMSA checkpoint '{directory}' was trained for base {config.BaseArchitecture} (hidden {config.BaseHiddenSize}, {config.BaseLayers} blocks, " +
+                $"vocabulary {config.BaseVocabSize}, fingerprint {config.BaseFingerprint}), but the given model is {lm.Config.ArchitectureName} " +
+                $"(hidden {lm.Config.HiddenSize}, {lm.Config.Layers} blocks, vocabulary {lm.Config.VocabSize}, fingerprint {baseFingerprint}).");
+        }
+        var compressor = new GmsaCompressor(lm, config, seed: 0);
+        try
+        {
+            var parameters = compressor.named_parameters().ToDictionary(p => p.name, p => (Tensor)p.parameter);
+            WeightLoader.Load([Path.Combine(directory, WeightsFile)], parameters);
+            compressor.Fingerprint = compressor.ComputeFingerprint();
+            compressor.eval();
+            return compressor;
+        }
+        catch
+        {
+            compressor.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Writes <c>gmsa_config.json</c> and <c>gmsa.safetensors</c> (trained weights only, never the base's).</summary>
+    public void SavePretrained(string directory)
+    {
+        Directory.CreateDirectory(directory);
+        Fingerprint = ComputeFingerprint();
+        Config.Save(directory);
+        SafetensorsFile.Write(Path.Combine(directory, WeightsFile),
+            named_parameters().Select(p => new KeyValuePair<string, Tensor>(p.name, p.parameter)),
+            new Dictionary<string, string> { ["format"] = "pt", ["fingerprint"] = Fingerprint });
+    }
+
+    /// <summary>Adds fresh KEFT adapters (LoRA on every decoder block's q/k/v by default) for knowledge-extraction fine-tuning.</summary>
+    public void AddKeftAdapters(LoraSettings settings, long seed)
+    {
+        keft_lora?.Dispose();
+        keft_lora = new LoraAdapters(Model.Config, Model.Config.Layers, settings, Model.Device, seed);
+        register_module(nameof(keft_lora), keft_lora);
+        Config = Config with { KeftLora = settings };
+        Fingerprint = ComputeFingerprint();
+    }
+
+    /// <summary>Records the rates training used, so inference can warn outside them.</summary>
+    public void RecordTrainedRates(IEnumerable<int> rates)
+    {
+        Config = Config with { TrainedRates = Config.TrainedRates.Concat(rates).Distinct().Order().ToArray() };
+    }
+
+    /// <summary>Recomputes <see cref="Fingerprint"/> after the weights changed (training).</summary>
+    public void RefreshFingerprint() => Fingerprint = ComputeFingerprint();
+
+    /// <summary>Encoder states [batch, L, hidden]: the base's first k blocks with the encoder LoRA, then the final norm.
+    /// Differentiable; each row is one window read from position 0.</summary>
+    public Tensor Encode(Tensor tokenIds, Tensor? mask)
+    {
+        using var scope = NewDisposeScope();
+        Tensor embeddings = Model.Embed(tokenIds);
+        return Model.Decoder.Forward(embeddings, mask?.to(Model.Device), positionIds: null, cache: null, encoder_lora, Config.EncoderLayers)
+            .MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Soft tokens [batch, m, hidden] and their mask for a batch of single-window contexts [batch, L]
+    /// (the training path; differentiable).</summary>
+    public (Tensor SoftTokens, Tensor Mask) SoftTokens(Tensor tokenIds, Tensor? mask, int rate)
+    {
+        using var scope = NewDisposeScope();
+        (Tensor merged, Tensor mergedMask) = GroupMerging.Merge(Encode(tokenIds, mask), mask, rate);
+        Tensor soft = lsa.Forward(merged, mergedMask);
+        return (soft.MoveToOuterDisposeScope(), mergedMask.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>Compresses a document at <paramref name="rate"/> (any integer from 1).</summary>
+    public CompressedContext Compress(string document, int rate, IProgress<CompressionProgress>? progress = null, CancellationToken cancellationToken = default, int? windowSize = null)
+    {
+        ArgumentNullException.ThrowIfNull(document);
+        if (string.IsNullOrWhiteSpace(document))
+        {
+            throw new ArgumentException("The document is empty: there is nothing to compress.", nameof(document));
+        }
+        return CompressTokens(RequireTokenizer().Encode(document, addBos: false), rate, progress, cancellationToken, windowSize);
+    }
+
+    /// <summary>Compresses context token ids: windows of <paramref name="windowSize"/> (default: the checkpoint's) are
+    /// encoded and merged separately, concatenated, and aligned by one LSA pass over all soft tokens.</summary>
+    public CompressedContext CompressTokens(IReadOnlyList<int> tokenIds, int rate, IProgress<CompressionProgress>? progress = null, CancellationToken cancellationToken = default, int? windowSize = null)
+    {
+        if (tokenIds.Count == 0)
+        {
+            throw new ArgumentException("The context has no tokens: there is nothing to compress.", nameof(tokenIds));
+        }
+        if (rate < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(rate), rate, "The compression rate must be at least 1.");
+        }
+        int window = windowSize ?? Config.WindowSize;
+        if (window < 1 || window > Model.Config.MaxPositionEmbeddings)
+        {
+            throw new ArgumentOutOfRangeException(nameof(windowSize), window, $"The window must be between 1 and the model's {Model.Config.MaxPositionEmbeddings} positions.");
+        }
+        int softCount = CompressedContext.SoftTokenCountFor(tokenIds.Count, window, rate);
+        if (softCount > Model.Config.MaxPositionEmbeddings)
+        {
+            throw new ArgumentException(
+                $"{tokenIds.Count} tokens at rate {rate} give {softCount} soft tokens, more than the decoder's {Model.Config.MaxPositionEmbeddings} positions; use a higher rate or a shorter document.", nameof(tokenIds));
+        }
+        if (Config.TrainedRates.Count > 0 && !Config.TrainedRates.Contains(rate))
+        {
+            Warning?.Invoke($"Rate {rate} is outside the rates this GMSA checkpoint was trained on ({string.Join(", ", Config.TrainedRates)}); answers may be worse.");
+        }
+
+        int windows = (tokenIds.Count + window - 1) / window;
+        var merged = new List<Tensor>();
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        progress?.Report(new CompressionProgress(0, windows));
+        for (int first = 0; first < windows; first += WindowsPerBatch)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            int count = Math.Min(WindowsPerBatch, windows - first);
+            (Tensor ids, Tensor? mask) = WindowBatch(tokenIds, first, count, window);
+            (Tensor vectors, Tensor vectorMask) = GroupMerging.Merge(Encode(ids, mask), mask, rate);
+            for (int row = 0; row < count; row++)
+            {
+                merged.Add(vectors[row].narrow(0, 0, GroupMerging.Count(Math.Min(window, tokenIds.Count - (first + row) * window), rate)));
+            }
+            progress?.Report(new CompressionProgress(first + count, windows));
+        }
+        Tensor soft = lsa.Forward(cat(merged, 0).unsqueeze(0), mask: null)[0];
+        return new CompressedContext(soft.MoveToOuterDisposeScope(), rate, tokenIds.Count, window, Config.BaseFingerprint, Fingerprint);
+    }
+
+    /// <summary>Answers <paramref name="question"/> from a compressed context.</summary>
+    public async Task<string> AnswerAsync(CompressedContext context, string question, GenerationOptions? options = null, CancellationToken cancellationToken = default) =>
+        (await AskAsync(context, question, options, cancellationToken)).Text;
+
+    /// <summary>Answers and reports token ids, stop reason, prompt tokens and time.</summary>
+    public Task<GenerationResult> AskAsync(CompressedContext context, string question, GenerationOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        options ??= new GenerationOptions();
+        HfTokenizer tokenizer = RequireTokenizer();
+        IReadOnlyList<int> prompt = QuestionTokens(tokenizer, question);
+        return TextGeneration.CollectAsync(tokenizer, AnswerTokens(context, prompt, options, cancellationToken), context.SoftTokenCount + prompt.Count, options, cancellationToken);
+    }
+
+    /// <summary>Streams the answer to <paramref name="question"/> piece by piece.</summary>
+    public async IAsyncEnumerable<string> StreamAnswerAsync(CompressedContext context, string question, GenerationOptions? options = null,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        options ??= new GenerationOptions();
+        HfTokenizer tokenizer = RequireTokenizer();
+        IReadOnlyList<int> prompt = QuestionTokens(tokenizer, question);
+        await foreach (string piece in TextGeneration.DetokenizeAsync(tokenizer, AnswerTokens(context, prompt, options, cancellationToken), options, _ => { }, cancellationToken))
+        {
+            yield return piece;
+        }
+    }
+
+    /// <summary>
+    /// The token-level answer loop: the decoder reads [soft tokens][prompt] with the KEFT adapters. The soft
+    /// tokens' KV cache is computed on the first call for a context and reused by every later one, so a
+    /// further question costs only its own tokens and the answer. Questions on one context run one at a time.
+    /// </summary>
+    public IEnumerable<int> AnswerTokens(CompressedContext context, IReadOnlyList<int> promptIds, GenerationOptions options, CancellationToken cancellationToken = default)
+    {
+        CheckCompatible(context);
+        if (promptIds.Count == 0)
+        {
+            throw new ArgumentException("The question has no tokens.", nameof(promptIds));
+        }
+        options.Validate();
+        long needed = (long)context.SoftTokenCount + promptIds.Count + options.MaxNewTokens;
+        if (needed > Model.Config.MaxPositionEmbeddings)
+        {
+            throw new ArgumentException(
+                $"{context.SoftTokenCount} soft tokens + {promptIds.Count} question tokens + {options.MaxNewTokens} new tokens = {needed} positions, " +
+                $"more than the decoder's {Model.Config.MaxPositionEmbeddings}.");
+        }
+        return AnswerTokensLocked(context, promptIds, options, cancellationToken);
+    }
+
+    private IEnumerable<int> AnswerTokensLocked(CompressedContext context, IReadOnlyList<int> promptIds, GenerationOptions options, CancellationToken cancellationToken)
+    {
+        context.Lock.Wait(cancellationToken);
+        try
+        {
+            KvCache cache = SoftTokenCache(context);
+            Tensor firstLogits;
+            using (var scope = NewDisposeScope())
+            {
+                using var noGrad = no_grad();
+                Tensor ids = tensor(promptIds.Select(id => (long)id).ToArray(), dtype: ScalarType.Int64).unsqueeze(0);
+                firstLogits = Model.Forward(ids, cache: cache, lastPositionOnly: true, adapters: keft_lora).MoveToOuterDisposeScope();
+            }
+            using (firstLogits)
+            {
+                // As in the reference (generation from input embeddings), the repetition penalty counts generated tokens only.
+                foreach (int id in TokenGenerator.Continue(Model, cache, firstLogits, [], options, keft_lora, cancellationToken))
+                {
+                    yield return id;
+                }
+            }
+        }
+        finally
+        {
+            context.Lock.Release();
+        }
+    }
+
+    private KvCache SoftTokenCache(CompressedContext context)
+    {
+        if (context.DecoderCache is { } cache)
+        {
+            cache.Truncate(context.SoftTokenCount);
+            return cache;
+        }
+        cache = Model.NewCache();
+        using (var scope = NewDisposeScope())
+        {
+            using var noGrad = no_grad();
+            Model.HiddenStates(inputEmbeddings: context.SoftTokens.unsqueeze(0), cache: cache, adapters: keft_lora);
+        }
+        context.DecoderCache = cache;
+        return cache;
+    }
+
+    private void CheckCompatible(CompressedContext context)
+    {
+        if (context.BaseFingerprint != Config.BaseFingerprint || context.GmsaFingerprint != Fingerprint)
+        {
+            throw new InvalidOperationException(
+                $"This compressed context was made with base {context.BaseFingerprint} and GMSA checkpoint {context.GmsaFingerprint}, " +
+                $"but this compressor is base {Config.BaseFingerprint} and GMSA checkpoint {Fingerprint}: compress the document again with this compressor.");
+        }
+        if (context.SoftTokens.shape[1] != Model.Config.HiddenSize)
+        {
+            throw new InvalidOperationException($"The context's soft tokens have width {context.SoftTokens.shape[1]}, the decoder {Model.Config.HiddenSize}.");
+        }
+    }
+
+    private IReadOnlyList<int> QuestionTokens(HfTokenizer tokenizer, string question)
+    {
+        ArgumentNullException.ThrowIfNull(question);
+        if (string.IsNullOrWhiteSpace(question))
+        {
+            throw new ArgumentException("The question is empty.", nameof(question));
+        }
+        return tokenizer.Encode(Config.QuestionPrompt(question), addBos: false);
+    }
+
+    private HfTokenizer RequireTokenizer() => Model.Tokenizer
+        ?? throw new InvalidOperationException("The base model folder has no tokenizer, so only token ids can be compressed (use CompressTokens and AnswerTokens).");
+
+    // Only the last window can be short; a batch of full windows needs no mask (and runs faster without).
+    private (Tensor Ids, Tensor? Mask) WindowBatch(IReadOnlyList<int> tokenIds, int firstWindow, int count, int window)
+    {
+        int longest = Math.Min(window, tokenIds.Count - firstWindow * window);
+        var ids = new long[count * longest];
+        var mask = new long[count * longest];
+        for (int row = 0; row < count; row++)
+        {
+            int start = (firstWindow + row) * window;
+            int length = Math.Min(window, tokenIds.Count - start);
+            for (int i = 0; i < length; i++)
+            {
+                ids[row * longest + i] = tokenIds[start + i];
+                mask[row * longest + i] = 1;
+            }
+        }
+        Tensor idTensor = tensor(ids, dtype: ScalarType.Int64).reshape(count, longest).to(Model.Device);
+        return mask.All(m => m == 1) ? (idTensor, null) : (idTensor, tensor(mask, dtype: ScalarType.Int64).reshape(count, longest).to(Model.Device));
+    }
+
+    private string ComputeFingerprint() => ModelFingerprint.OfTensors(named_parameters().Select(p => (p.name, (Tensor)p.parameter)));
+}
+#pragma warning restore IDE1006

@@ -1,0 +1,129 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using GmsaSharp.Models;
+
+namespace GmsaSharp.Compression;
+
+/// <summary>
+/// Everything that defines a GMSA compressor besides its trained weights: which base it was built for,
+/// the encoder depth and its LoRA, the LSA depth, the rates it was trained on, the encoder window and the
+/// prompt templates. Saved as <c>gmsa_config.json</c> in a GMSA checkpoint folder.
+/// </summary>
+public sealed record GmsaConfig
+{
+    /// <summary>The file name inside a checkpoint folder.</summary>
+    public const string FileName = "gmsa_config.json";
+
+    /// <summary>The format this code writes and reads.</summary>
+    public const int CurrentFormat = 1;
+
+    /// <summary>Format version of the file.</summary>
+    [JsonPropertyName("format")] public int Format { get; init; } = CurrentFormat;
+
+    /// <summary>The base decoder's architecture class name.</summary>
+    [JsonPropertyName("base_architecture")] public required string BaseArchitecture { get; init; }
+
+    /// <summary>The base decoder's hidden size.</summary>
+    [JsonPropertyName("base_hidden_size")] public required int BaseHiddenSize { get; init; }
+
+    /// <summary>The base decoder's block count.</summary>
+    [JsonPropertyName("base_layers")] public required int BaseLayers { get; init; }
+
+    /// <summary>The base decoder's vocabulary size.</summary>
+    [JsonPropertyName("base_vocab_size")] public required int BaseVocabSize { get; init; }
+
+    /// <summary>Fingerprint of the base weights the compressor was built on (see <see cref="Checkpoints.ModelFingerprint"/>).</summary>
+    [JsonPropertyName("base_fingerprint")] public required string BaseFingerprint { get; init; }
+
+    /// <summary>k: the encoder is the base's first k blocks plus its final norm.</summary>
+    [JsonPropertyName("encoder_layers")] public required int EncoderLayers { get; init; }
+
+    /// <summary>The encoder's LoRA.</summary>
+    [JsonPropertyName("encoder_lora")] public required LoraSettings EncoderLora { get; init; }
+
+    /// <summary>n: LSA blocks (the paper: 1).</summary>
+    [JsonPropertyName("lsa_layers")] public int LsaLayers { get; init; } = 1;
+
+    /// <summary>LoRA of the decoder's q/k/v trained by KEFT and used only when reading compressed context; null before KEFT.</summary>
+    [JsonPropertyName("keft_lora")] public LoraSettings? KeftLora { get; init; }
+
+    /// <summary>Compression rates the checkpoint was trained on (empty: untrained).</summary>
+    [JsonPropertyName("trained_rates")] public IReadOnlyList<int> TrainedRates { get; init; } = [];
+
+    /// <summary>Context tokens the encoder reads at once; longer documents are split into windows of this size.</summary>
+    [JsonPropertyName("window_size")] public required int WindowSize { get; init; }
+
+    /// <summary>The instruction after the soft tokens in autoencoder training.</summary>
+    [JsonPropertyName("autoencode_instruction")] public string AutoencodeInstruction { get; init; } = "Restate the aforementioned text.";
+
+    /// <summary>How a question becomes the decoder prompt after the soft tokens; <c>{question}</c> is replaced.</summary>
+    [JsonPropertyName("question_template")] public string QuestionTemplate { get; init; } = "{question}";
+
+    /// <summary>The decoder prompt for <paramref name="question"/>.</summary>
+    public string QuestionPrompt(string question) => QuestionTemplate.Replace("{question}", question, StringComparison.Ordinal);
+
+    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
+
+    /// <summary>Writes the config to <paramref name="directory"/>.</summary>
+    public void Save(string directory) => File.WriteAllText(Path.Combine(directory, FileName), JsonSerializer.Serialize(this, Json));
+
+    /// <summary>Reads and validates the config of a checkpoint folder; errors name the file.</summary>
+    public static GmsaConfig Load(string directory)
+    {
+        string path = Path.Combine(directory, FileName);
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"GMSA checkpoint folder '{directory}' has no {FileName}.", path);
+        }
+        GmsaConfig config;
+        try
+        {
+            config = JsonSerializer.Deserialize<GmsaConfig>(File.ReadAllText(path), Json)
+                ?? throw new InvalidDataException($"GMSA config '{path}' is empty.");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"GMSA config '{path}' is malformed: {e.Message}", e);
+        }
+        if (config.Format != CurrentFormat)
+        {
+            throw new InvalidDataException($"GMSA config '{path}' has format {config.Format}; this version reads format {CurrentFormat}.");
+        }
+        try
+        {
+            config.Validate();
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidDataException($"GMSA config '{path}': {e.Message}", e);
+        }
+        return config;
+    }
+
+    /// <summary>Checks the values against each other.</summary>
+    public void Validate()
+    {
+        if (EncoderLayers < 1 || EncoderLayers > BaseLayers)
+        {
+            throw new ArgumentOutOfRangeException(nameof(EncoderLayers), EncoderLayers, $"encoder_layers must be between 1 and the base's {BaseLayers} blocks.");
+        }
+        if (LsaLayers < 1 || LsaLayers > BaseLayers)
+        {
+            throw new ArgumentOutOfRangeException(nameof(LsaLayers), LsaLayers, $"lsa_layers must be between 1 and the base's {BaseLayers} blocks.");
+        }
+        if (WindowSize < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(WindowSize), WindowSize, "window_size must be at least 1.");
+        }
+        if (TrainedRates.Any(rate => rate < 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(TrainedRates), "trained_rates must be at least 1.");
+        }
+        if (!QuestionTemplate.Contains("{question}", StringComparison.Ordinal))
+        {
+            throw new ArgumentException("question_template must contain {question}.", nameof(QuestionTemplate));
+        }
+        EncoderLora.Validate();
+        KeftLora?.Validate();
+    }
+}

@@ -1,0 +1,28 @@
+using GmsaSharp.Models;
+
+namespace GmsaSharp.Compression;
+
+/// <summary>Choices for a fresh (untrained) compressor; null picks the paper's proportions.</summary>
+public sealed record GmsaOptions
+{
+    /// <summary>k, encoder blocks; default a quarter of the base's blocks (the paper: 8 of 32), at least 1.</summary>
+    public int? EncoderLayers { get; init; }
+
+    /// <summary>The encoder LoRA; default the reference's r = 128, alpha = 32, dropout 0.05 on every projection.</summary>
+    public LoraSettings EncoderLora { get; init; } = new(128, 32, 0.05, LoraSettings.AllProjections);
+
+    /// <summary>n, LSA blocks (the paper: 1; more is worse).</summary>
+    public int LsaLayers { get; init; } = 1;
+
+    /// <summary>Encoder window; default min(512, max_position_embeddings).</summary>
+    public int? WindowSize { get; init; }
+
+    /// <summary>The autoencoding instruction.</summary>
+    public string AutoencodeInstruction { get; init; } = "Restate the aforementioned text.";
+
+    /// <summary>The question template (must contain <c>{question}</c>).</summary>
+    public string QuestionTemplate { get; init; } = "{question}";
+
+    /// <summary>Seed of the adapters' initialisation.</summary>
+    public long Seed { get; init; } = 1;
+}

@@ -11,5 +11,7 @@ public static class GmsaCli
         InfoCommand.Create(),
         GenerateCommand.Create(),
         PerplexityCommand.Create(),
+        CompressCommand.Create(),
+        AskCommand.Create(),
     };
 }

@@ -43,6 +43,13 @@ public class BleuTests
     }
 
     [Fact]
+    public void AlreadyTokenizedTextScoresLikeDetokenizedText()
+    {
+        // 13a leaves space-separated punctuation as it is, so tokenized and raw forms of one text agree.
+        Assert.Equal(100.0, Bleu.Sentence("Hello, world!", "Hello , world !").Score, 1e-9);
+    }
+
+    [Fact]
     public void NoOverlapScoresZero()
     {
         Assert.Equal(0.0, Bleu.Corpus(["a b c"], ["d e f"]).Score);

@@ -1,0 +1,97 @@
+using GmsaSharp.Evaluation;
+
+namespace GmsaSharp.Tests.Evaluation;
+
+// Expected values follow the official SQuAD v1.1 evaluate script (normalize_answer, exact_match_score, f1_score) and
+// the substring accuracy of "Lost in the Middle" (best_subspan_em), worked by hand.
+public class QaMetricsTests
+{
+    [Theory]
+    [InlineData("The Denver Broncos!", "denver broncos")]
+    [InlineData("  An apple, a\tday\n", "apple day")]
+    [InlineData("theater then anthem", "theater then anthem")]
+    [InlineData("Rock'n'Roll (U.S.A.)", "rocknroll usa")]
+    [InlineData("the", "")]
+    public void NormalizesLikeSquad(string text, string expected)
+    {
+        Assert.Equal(expected, QaMetrics.Normalize(text));
+    }
+
+    [Fact]
+    public void ExactMatchIgnoresCaseArticlesAndPunctuation()
+    {
+        Assert.Equal(1.0, QaMetrics.ExactMatch("the Denver Broncos", ["Denver Broncos"]));
+        Assert.Equal(0.0, QaMetrics.ExactMatch("Denver Broncos won", ["Denver Broncos"]));
+        Assert.Equal(1.0, QaMetrics.ExactMatch("Broncos.", ["Denver Broncos", "broncos"]));
+    }
+
+    [Fact]
+    public void F1IsTheBestTokenOverlapOverGolds()
+    {
+        // [denver broncos won] vs [denver broncos]: precision 2/3, recall 1, F1 0.8.
+        Assert.Equal(0.8, QaMetrics.F1("Denver Broncos won", ["the Denver Broncos"]), 1e-12);
+        Assert.Equal(1.0, QaMetrics.F1("Denver Broncos won", ["Carolina Panthers", "Denver Broncos won!"]), 1e-12);
+        Assert.Equal(0.0, QaMetrics.F1("Carolina", ["Denver Broncos"]));
+    }
+
+    [Fact]
+    public void F1CountsRepeatedTokensAsABag()
+    {
+        // One "paris" of the two matches: precision 1/2, recall 1, F1 2/3.
+        Assert.Equal(2.0 / 3, QaMetrics.F1("Paris Paris", ["Paris"]), 1e-12);
+    }
+
+    [Fact]
+    public void F1OfAnEmptyPredictionIsZero()
+    {
+        Assert.Equal(0.0, QaMetrics.F1("the", ["Paris"]));
+    }
+
+    [Fact]
+    public void AccuracyAsksWhetherAGoldOccursInThePrediction()
+    {
+        Assert.Equal(1.0, QaMetrics.Accuracy("The answer is: the Denver Broncos.", ["Carolina", "Denver Broncos"]));
+        Assert.Equal(0.0, QaMetrics.Accuracy("The answer is Denver.", ["Denver Broncos"]));
+        // A plain substring test, as in the reference: it does not respect word boundaries.
+        Assert.Equal(1.0, QaMetrics.Accuracy("It was 1990.", ["1"]));
+    }
+
+    [Fact]
+    public void AverageReportsPercentages()
+    {
+        QaScores scores = QaScores.Average(
+        [
+            ("Denver Broncos", ["Denver Broncos"]),
+            ("I think Denver Broncos won", ["the Denver Broncos"]),
+            ("Carolina", ["Denver Broncos"]),
+            ("Paris Paris", ["Paris"]),
+        ]);
+
+        // F1 per item: 1, 2*(2/5)*1/(2/5+1) = 4/7, 0, 2/3.
+        Assert.Equal(4, scores.Count);
+        Assert.Equal(75.0, scores.Accuracy, 1e-12);
+        Assert.Equal(25.0, scores.ExactMatch, 1e-12);
+        Assert.Equal(100.0 * (1 + 4.0 / 7 + 0 + 2.0 / 3) / 4, scores.F1, 1e-12);
+    }
+
+    [Fact]
+    public void BadArgumentsAreRejected()
+    {
+        Assert.Throws<ArgumentNullException>(() => QaMetrics.ExactMatch(null!, ["a"]));
+        Assert.Throws<ArgumentNullException>(() => QaMetrics.F1("a", null!));
+        Assert.Throws<ArgumentNullException>(() => QaMetrics.Accuracy("a", [null!]));
+
+        var empty = Assert.Throws<ArgumentException>(() => QaMetrics.Accuracy("a", []));
+        Assert.Equal("golds", empty.ParamName);
+        Assert.Contains("empty", empty.Message);
+        var article = Assert.Throws<ArgumentException>(() => QaMetrics.Accuracy("a", ["The"]));
+        Assert.Equal("golds", article.ParamName);
+
+        Assert.Throws<ArgumentNullException>(() => QaScores.Average(null!));
+        Assert.Throws<ArgumentException>(() => QaScores.Average([]));
+        var badItem = Assert.Throws<ArgumentException>(() => QaScores.Average([("a", ["b"]), ("a", [])]));
+        Assert.Equal("items", badItem.ParamName);
+        Assert.Contains("Item 1", badItem.Message);
+        Assert.Throws<ArgumentNullException>(() => QaScores.Average([("a", [null!])]));
+    }
+}

@@ -42,6 +42,20 @@ public sealed class CausalLM : nn.Module
     /// <summary>The folder's tokenizer, or null when it has none (token-id input only).</summary>
     public HfTokenizer? Tokenizer { get; private set; }
 
+    /// <summary>The folder the tokenizer files came from; <see cref="SavePretrained"/> copies them.</summary>
+    public string? TokenizerDirectory { get; private set; }
+
+    /// <summary>The tokenizer files of a HuggingFace folder that travel with a model.</summary>
+    public static readonly IReadOnlyList<string> TokenizerFiles =
+        ["tokenizer.json", "tokenizer.model", "tokenizer_config.json", "special_tokens_map.json", "generation_config.json"];
+
+    /// <summary>Uses the tokenizer of <paramref name="directory"/> (for a model created from scratch).</summary>
+    public void AttachTokenizer(string directory)
+    {
+        Tokenizer = HfTokenizer.Load(directory);
+        TokenizerDirectory = directory;
+    }
+
     /// <summary>Every end-of-sequence id, from config.json and the tokenizer's files.</summary>
     public IReadOnlySet<int> EosTokenIds => Config.EosTokenIds.Concat(Tokenizer?.EosIds ?? Enumerable.Empty<int>()).ToHashSet();
 
@@ -66,6 +80,7 @@ public sealed class CausalLM : nn.Module
             WeightLoader.Load(files, parameters, name =>
                 (config.TieWordEmbeddings && name == "lm_head.weight") || name.EndsWith(".rotary_emb.inv_freq", StringComparison.Ordinal));
             lm.Tokenizer = HfTokenizer.TryLoad(directory);
+            lm.TokenizerDirectory = lm.Tokenizer is null ? null : directory;
             return lm;
         }
         catch
@@ -101,10 +116,18 @@ public sealed class CausalLM : nn.Module
         return lm;
     }
 
-    /// <summary>Writes config.json and model.safetensors (in the compute dtype) to <paramref name="directory"/>.</summary>
+    /// <summary>Writes config.json and model.safetensors (in the compute dtype) to <paramref name="directory"/>,
+    /// with the tokenizer files when the model has a tokenizer.</summary>
     public void SavePretrained(string directory)
     {
         System.IO.Directory.CreateDirectory(directory);
+        if (TokenizerDirectory is { } source && Path.GetFullPath(source) != Path.GetFullPath(directory))
+        {
+            foreach (string file in TokenizerFiles.Select(name => Path.Combine(source, name)).Where(File.Exists))
+            {
+                File.Copy(file, Path.Combine(directory, Path.GetFileName(file)), overwrite: true);
+            }
+        }
         var config = Config.ToJson();
         config["torch_dtype"] = ComputeDTypes.Name(Environment.DType);
         File.WriteAllText(Path.Combine(directory, "config.json"), config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));

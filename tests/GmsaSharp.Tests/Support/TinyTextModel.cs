@@ -10,14 +10,28 @@ internal static class TinyTextModel
 {
     public const string EosToken = "<|endoftext|>";
 
-    /// <summary>Writes the folder and returns the EOS id.</summary>
-    public static int Write(string directory, long seed = 41)
+    /// <summary>Writes the folder and returns the EOS id. <paramref name="expressive"/> scales weights like a trained
+    /// model (unit embeddings, 1/sqrt(fan-in) matrices), so outputs depend strongly on inputs, which training tests need;
+    /// CausalLM.CreateRandom's std 0.02 gives near-uniform logits whatever the input.</summary>
+    public static int Write(string directory, long seed = 41, bool expressive = false)
     {
         var tokenizer = ByteLevelBpeFixture.Train();
         int vocabulary = tokenizer.FirstAddedId + ByteLevelBpeFixture.AddedTokens.Length;
         int eos = tokenizer.AddedId(EosToken);
         using (var lm = CausalLM.CreateRandom(CausalLMTests.SmallConfig() with { VocabSize = vocabulary, EosTokenIds = [eos] }, CausalLMTests.Fp32, seed))
         {
+            if (expressive)
+            {
+                using var noGrad = TorchSharp.torch.no_grad();
+                foreach ((string name, var parameter) in lm.named_parameters())
+                {
+                    if (parameter.dim() == 2)
+                    {
+                        double std = name.Contains("embed_tokens", StringComparison.Ordinal) ? 1.0 : 1.0 / Math.Sqrt(parameter.shape[1]);
+                        parameter.mul_(std / 0.02);
+                    }
+                }
+            }
             lm.SavePretrained(directory);
         }
         File.WriteAllText(Path.Combine(directory, "tokenizer.json"), tokenizer.ToJson().ToJsonString());

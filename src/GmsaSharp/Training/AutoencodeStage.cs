@@ -1,0 +1,92 @@
+using GmsaSharp.Compression;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace GmsaSharp.Training;
+
+/// <summary>
+/// GMSA stage 1: the decoder (frozen) reads [soft tokens][instruction] and must restate the context, then
+/// EOS; loss on that target only. Trainable: the encoder LoRA and the LSA blocks. Each sample draws its
+/// compression rate from the configured set. Contexts longer than <c>maxContextTokens</c> follow the policy.
+/// </summary>
+public sealed class AutoencodeStage : CompressorStage, ITrainingStage
+{
+    private readonly List<int[]> _contexts = [];
+    private readonly IReadOnlyList<int> _instruction;
+    private readonly int _eos;
+    private readonly EpochSampler _sampler;
+
+    /// <summary>Prepares <paramref name="samples"/> (their <c>input</c> fields) for <paramref name="compressor"/>.</summary>
+    public AutoencodeStage(GmsaCompressor compressor, IReadOnlyList<GmsaSample> samples, IReadOnlyList<int> rates, int maxContextTokens, OverlongPolicy policy, long seed)
+        : base(compressor, rates, compressor.EncoderLora.named_parameters().Select(p => ("encoder_lora." + p.name, p.parameter))
+            .Concat(compressor.Lsa.named_parameters().Select(p => ("lsa." + p.name, p.parameter))))
+    {
+        var tokenizer = Lm.Tokenizer ?? throw new InvalidOperationException("Autoencoder training needs the base model's tokenizer.");
+        _eos = Lm.EosTokenIds.Count > 0 ? Lm.EosTokenIds.Min() : throw new InvalidOperationException("Autoencoder training needs an EOS token.");
+        _instruction = tokenizer.Encode(compressor.Config.AutoencodeInstruction, addBos: false);
+        if (maxContextTokens < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(maxContextTokens), maxContextTokens, "The context limit must be at least 1 token.");
+        }
+        int windowed = 0, rejected = 0;
+        foreach (GmsaSample sample in samples)
+        {
+            int[] ids = tokenizer.Encode(sample.Input, addBos: false).ToArray();
+            IEnumerable<int[]> pieces = ids.Length <= maxContextTokens ? [ids]
+                : policy == OverlongPolicy.Window ? ids.Chunk(maxContextTokens)
+                : [];
+            if (ids.Length > maxContextTokens)
+            {
+                (policy == OverlongPolicy.Window ? ref windowed : ref rejected)++;
+            }
+            foreach (int[] piece in pieces)
+            {
+                // The decoder must hold [soft][instruction][context][EOS] at the lowest rate.
+                if (GroupMerging.Count(piece.Length, Rates[0]) + _instruction.Count + piece.Length + 1 > Lm.Config.MaxPositionEmbeddings)
+                {
+                    rejected++;
+                    continue;
+                }
+                _contexts.Add(piece);
+            }
+        }
+        Report = new DataReport(samples.Count, _contexts.Count, windowed, rejected);
+        if (_contexts.Count == 0)
+        {
+            throw new InvalidDataException($"No autoencoder sample fits: {Report}.");
+        }
+        _sampler = new EpochSampler(_contexts.Count, seed);
+    }
+
+    /// <summary>What preparation kept, windowed and rejected.</summary>
+    public DataReport Report { get; }
+
+    /// <inheritdoc/>
+    public string Name => "autoencode";
+
+    /// <inheritdoc/>
+    public IReadOnlyList<(string Name, Parameter Parameter)> TrainableParameters => Trainable;
+
+    /// <inheritdoc/>
+    public (Tensor Loss, long Tokens) MicroBatchLoss(long index, int batchSize, long seed)
+    {
+        Tensor? total = null;
+        long tokens = 0;
+        Tensor instruction = tensor(_instruction.Select(id => (long)id).ToArray(), dtype: ScalarType.Int64).unsqueeze(0);
+        for (int j = 0; j < batchSize; j++)
+        {
+            long position = index * batchSize + j;
+            int[] context = _contexts[_sampler.At(position)];
+            Tensor ids = tensor(context.Select(id => (long)id).ToArray(), dtype: ScalarType.Int64).unsqueeze(0).to(Lm.Device);
+            (Tensor soft, _) = Compressor.SoftTokens(ids, null, RateAt(seed, position));
+            Tensor prefix = cat([soft, Lm.Embed(instruction)], 1);
+            Tensor loss = DecoderLoss.TargetAfterPrefix(Lm, prefix, [.. context, _eos], adapters: null);
+            total = total is null ? loss : total + loss;
+            tokens += context.Length + 1;
+        }
+        return (total! / tokens, tokens);
+    }
+
+    /// <inheritdoc/>
+    public void SetTraining(bool training) => Compressor.train(training);
+}

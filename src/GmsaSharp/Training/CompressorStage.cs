@@ -1,0 +1,51 @@
+using GmsaSharp.Compression;
+using GmsaSharp.Models;
+using TorchSharp.Modules;
+
+namespace GmsaSharp.Training;
+
+/// <summary>What the GMSA stages share: the compressor, the rates drawn per sample, and freezing.</summary>
+public abstract class CompressorStage
+{
+    /// <summary>Freezes every base and compressor weight except <paramref name="trainable"/>.</summary>
+    protected CompressorStage(GmsaCompressor compressor, IReadOnlyList<int> rates, IEnumerable<(string Name, Parameter Parameter)> trainable)
+    {
+        if (rates.Count == 0 || rates.Any(rate => rate < 1))
+        {
+            throw new ArgumentException($"Compression rates must be a non-empty set of integers >= 1, got [{string.Join(", ", rates)}].", nameof(rates));
+        }
+        Compressor = compressor;
+        Rates = rates.Distinct().Order().ToArray();
+        foreach (Parameter parameter in compressor.Model.parameters().Concat(compressor.parameters()))
+        {
+            parameter.requires_grad = false;
+        }
+        Trainable = trainable.ToList();
+        foreach ((_, Parameter parameter) in Trainable)
+        {
+            parameter.requires_grad = true;
+        }
+    }
+
+    /// <summary>The compressor being trained.</summary>
+    protected GmsaCompressor Compressor { get; }
+
+    /// <summary>The base decoder.</summary>
+    protected CausalLM Lm => Compressor.Model;
+
+    /// <summary>The rates a sample's rate is drawn from.</summary>
+    public IReadOnlyList<int> Rates { get; }
+
+    /// <summary>The trainable parameters, by name within the compressor.</summary>
+    protected List<(string Name, Parameter Parameter)> Trainable { get; }
+
+    /// <summary>The rate of the sample at stream position <paramref name="position"/>: uniform over <see cref="Rates"/>, fixed by the seed.</summary>
+    public int RateAt(long seed, long position) => Rates[EpochSampler.For(seed, position).Next(Rates.Count)];
+
+    /// <summary>Records the rates and writes the GMSA checkpoint folder.</summary>
+    public void SaveArtifact(string directory)
+    {
+        Compressor.RecordTrainedRates(Rates);
+        Compressor.SavePretrained(directory);
+    }
+}

@@ -1,0 +1,229 @@
+using GmsaSharp.Compression;
+using GmsaSharp.Models;
+using GmsaSharp.Runtime;
+using GmsaSharp.Tests.Support;
+using GmsaSharp.Training;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace GmsaSharp.Tests.Training;
+
+public sealed class TrainingTests : IDisposable
+{
+    private static readonly GmsaOptions SmallGmsa = new()
+    {
+        EncoderLayers = 1,
+        EncoderLora = new LoraSettings(8, 16, 0.0, LoraSettings.AllProjections),
+        WindowSize = 32,
+        Seed = 5,
+    };
+
+    private static readonly LoraSettings SmallKeft = new(8, 16, 0.0, LoraSettings.QueryKeyValue);
+
+    private readonly string _directory = Directory.CreateTempSubdirectory("gmsasharp-train-").FullName;
+    private readonly string _model;
+
+    public TrainingTests()
+    {
+        // GMSA trains against a frozen *language model*: a random decoder cannot be steered by a few soft
+        // tokens, so the base first learns the tiny corpus (a second of pretraining).
+        string random = Path.Combine(_directory, "random");
+        _model = Path.Combine(_directory, "model");
+        TinyTextModel.Write(random, expressive: true);
+        string corpus = Path.Combine(_directory, "base-corpus.txt");
+        File.WriteAllText(corpus, string.Join("\n\n", AeSamples.Concat(QaSamples).Select(s => s.Input)));
+        using var lm = CausalLM.FromPretrained(random, new ComputeOptions { Device = "cpu", DType = ScalarType.Float32 });
+        Trainer.Run(new PretrainStage(lm, [corpus], sequenceLength: 32, seed: 1),
+            new TrainingOptions { Steps = 80, LearningRate = 3e-3, WarmupSteps = 4, BatchSize = 2, WeightDecay = 0 }, _model, resume: false);
+    }
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    private CausalLM LoadModel() => CausalLM.FromPretrained(_model, new ComputeOptions { Device = "cpu", DType = ScalarType.Float32 });
+
+    private static readonly GmsaSample[] AeSamples =
+    [
+        new("the cat sat on the mat.", null, [], 1),
+        new("the dog ate the cat food.", null, [], 2),
+    ];
+
+    private static readonly GmsaSample[] QaSamples =
+    [
+        new("the cat sat on the mat. the dog ate food.", "who sat?", ["the cat"], 1),
+        new("the dog ate the cat food in 2024.", "when?", ["2024"], 2),
+    ];
+
+    private static Dictionary<string, Tensor> Snapshot(IEnumerable<(string Name, Parameter Parameter)> parameters) =>
+        parameters.ToDictionary(p => p.Name, p => p.Parameter.detach().clone());
+
+    private static double FirstAndLastLoss(string output, out double last)
+    {
+        // Means over the first and last five steps: one step's loss depends on its batch and drawn rates.
+        var metrics = Trainer.ReadMetrics(Path.Combine(output, Trainer.MetricsFile));
+        last = metrics.TakeLast(5).Average(m => m.Loss);
+        return metrics.Take(5).Average(m => m.Loss);
+    }
+
+    [Fact]
+    public void AutoencodingOverfitsATinySetAndChangesOnlyTheEncoderLoraAndLsa()
+    {
+        using var lm = LoadModel();
+        using var compressor = GmsaCompressor.Create(lm, SmallGmsa);
+        var baseBefore = Snapshot(lm.named_parameters().Select(p => (p.name, p.parameter)));
+        var stage = new AutoencodeStage(compressor, AeSamples, [2, 4], maxContextTokens: 32, OverlongPolicy.Reject, seed: 1);
+        string output = Path.Combine(_directory, "ae");
+
+        TrainingResult result = Trainer.Run(stage, new TrainingOptions { Steps = 200, LearningRate = 5e-3, WarmupSteps = 5, BatchSize = 2, Seed = 1 }, output, resume: false);
+
+        double first = FirstAndLastLoss(output, out double last);
+        Assert.False(result.Interrupted);
+        Assert.True(last < first / 3, $"loss fell only from {first:F3} to {last:F3}");
+        Assert.All(lm.named_parameters(), p => Assert.True(p.parameter.allclose(baseBefore[p.name], rtol: 0, atol: 0), $"base weight {p.name} changed"));
+        Assert.True(File.Exists(Path.Combine(output, GmsaConfig.FileName)));
+        using var reloaded = GmsaCompressor.FromPretrained(output, lm);
+        Assert.Equal(new[] { 2, 4 }, reloaded.Config.TrainedRates);
+    }
+
+    [Fact]
+    public void KeftOverfitsATinyQaSetAndChangesOnlyTheKeftAdapters()
+    {
+        using var lm = LoadModel();
+        using var compressor = GmsaCompressor.Create(lm, SmallGmsa);
+        var baseBefore = Snapshot(lm.named_parameters().Select(p => (p.name, p.parameter)));
+        var compressorBefore = Snapshot(compressor.named_parameters().Select(p => (p.name, p.parameter)));
+        var stage = new KeftStage(compressor, QaSamples, [4], SmallKeft, seed: 1);
+        string output = Path.Combine(_directory, "keft");
+
+        Trainer.Run(stage, new TrainingOptions { Steps = 100, LearningRate = 5e-3, WarmupSteps = 5, BatchSize = 2, Seed = 1 }, output, resume: false);
+
+        double first = FirstAndLastLoss(output, out double last);
+        Assert.True(last < first / 5, $"loss fell only from {first:F3} to {last:F3}");
+        Assert.All(lm.named_parameters(), p => Assert.True(p.parameter.allclose(baseBefore[p.name], rtol: 0, atol: 0), $"base weight {p.name} changed"));
+        Assert.All(compressorBefore, p => Assert.True(compressor.named_parameters().First(q => q.name == p.Key).parameter.allclose(p.Value, rtol: 0, atol: 0), $"{p.Key} changed"));
+        Assert.NotNull(compressor.KeftLora);
+    }
+
+    [Fact]
+    public void PretrainingLowersTheLossAndTrainsEveryWeight()
+    {
+        using var lm = LoadModel();
+        string text = Path.Combine(_directory, "corpus.txt");
+        File.WriteAllText(text, string.Join("\n\n", Enumerable.Repeat("the cat sat on the mat. the dog ate the cat food.", 6)));
+        var before = Snapshot(lm.named_parameters().Select(p => (p.name, p.parameter)));
+        var stage = new PretrainStage(lm, [text], sequenceLength: 24, seed: 1);
+        string output = Path.Combine(_directory, "pretrain");
+
+        Trainer.Run(stage, new TrainingOptions { Steps = 40, LearningRate = 3e-3, WarmupSteps = 4, BatchSize = 2, WeightDecay = 0 }, output, resume: false);
+
+        double first = FirstAndLastLoss(output, out double last);
+        Assert.True(last < first / 3, $"loss fell only from {first:F3} to {last:F3}");
+        Assert.All(lm.named_parameters(), p => Assert.False(p.parameter.allclose(before[p.name], rtol: 0, atol: 0), $"{p.name} did not train"));
+        using var saved = CausalLM.FromPretrained(output, new ComputeOptions { Device = "cpu", DType = ScalarType.Float32 });
+        Assert.NotNull(saved.Tokenizer);
+    }
+
+    [Fact]
+    public void ResumingFromACheckpointReproducesUninterruptedTraining()
+    {
+        var options = new TrainingOptions { Steps = 8, LearningRate = 1e-3, WarmupSteps = 2, BatchSize = 2, Seed = 3, CheckpointEvery = 4 };
+        string straight = Path.Combine(_directory, "straight"), interrupted = Path.Combine(_directory, "interrupted");
+
+        Dictionary<string, Tensor> uninterrupted;
+        using (var lm = LoadModel())
+        using (var compressor = GmsaCompressor.Create(lm, SmallGmsa with { EncoderLora = SmallGmsa.EncoderLora with { Dropout = 0.1 } }))
+        {
+            Trainer.Run(new AutoencodeStage(compressor, AeSamples, [2, 4], 32, OverlongPolicy.Reject, 3), options, straight, resume: false);
+            uninterrupted = Snapshot(compressor.named_parameters().Select(p => (p.name, p.parameter)));
+        }
+        using (var lm = LoadModel())
+        using (var compressor = GmsaCompressor.Create(lm, SmallGmsa with { EncoderLora = SmallGmsa.EncoderLora with { Dropout = 0.1 } }))
+        {
+            using var stop = new CancellationTokenSource();
+            var progress = new SynchronousProgress<TrainingProgress>(p => { if (p.Step == 5) stop.Cancel(); });
+            TrainingResult partial = Trainer.Run(new AutoencodeStage(compressor, AeSamples, [2, 4], 32, OverlongPolicy.Reject, 3), options, interrupted, resume: false, progress, stop.Token);
+            Assert.True(partial.Interrupted);
+            Assert.Equal(5, partial.Steps);
+        }
+        using (var lm = LoadModel())
+        using (var compressor = GmsaCompressor.Create(lm, SmallGmsa with { EncoderLora = SmallGmsa.EncoderLora with { Dropout = 0.1 } }))
+        {
+            TrainingResult resumed = Trainer.Run(new AutoencodeStage(compressor, AeSamples, [2, 4], 32, OverlongPolicy.Reject, 3), options, interrupted, resume: true);
+
+            Assert.Equal(8, resumed.Steps);
+            Assert.All(compressor.named_parameters(), p => Assert.True(p.parameter.allclose(uninterrupted[p.name], rtol: 1e-6, atol: 1e-7), $"{p.name} differs after resume"));
+        }
+        Assert.Equal(Trainer.ReadMetrics(Path.Combine(straight, Trainer.MetricsFile)).Select(m => m.Loss).ToArray(),
+            Trainer.ReadMetrics(Path.Combine(interrupted, Trainer.MetricsFile)).Select(m => m.Loss).ToArray());
+    }
+
+    [Fact]
+    public void TrainingIntoAFolderWithACheckpointNeedsResume()
+    {
+        using var lm = LoadModel();
+        using var compressor = GmsaCompressor.Create(lm, SmallGmsa);
+        var stage = new AutoencodeStage(compressor, AeSamples, [4], 32, OverlongPolicy.Reject, 1);
+        string output = Path.Combine(_directory, "twice");
+        Trainer.Run(stage, new TrainingOptions { Steps = 1 }, output, resume: false);
+
+        var error = Assert.Throws<InvalidOperationException>(() => Trainer.Run(stage, new TrainingOptions { Steps = 1 }, output, resume: false));
+
+        Assert.Contains("already holds a checkpoint", error.Message);
+        Assert.Throws<FileNotFoundException>(() => Trainer.Run(stage, new TrainingOptions { Steps = 1 }, Path.Combine(_directory, "empty"), resume: true));
+    }
+
+    [Fact]
+    public void RateDrawsCoverTheConfiguredSet()
+    {
+        using var lm = LoadModel();
+        using var compressor = GmsaCompressor.Create(lm, SmallGmsa);
+        var stage = new AutoencodeStage(compressor, AeSamples, [4, 8, 16], 32, OverlongPolicy.Reject, 1);
+
+        var draws = Enumerable.Range(0, 300).Select(i => stage.RateAt(7, i)).ToArray();
+
+        Assert.Equal(new[] { 4, 8, 16 }, draws.Distinct().Order().ToArray());
+        Assert.All(new[] { 4, 8, 16 }, rate => Assert.InRange(draws.Count(d => d == rate), 60, 140));
+        Assert.Equal(draws, Enumerable.Range(0, 300).Select(i => stage.RateAt(7, i)).ToArray());
+    }
+
+    [Fact]
+    public void OverlongSamplesAreWindowedOrRejectedAndCounted()
+    {
+        using var lm = LoadModel();
+        using var compressor = GmsaCompressor.Create(lm, SmallGmsa);
+        GmsaSample[] samples = [.. AeSamples, new(string.Join(" ", Enumerable.Repeat("the cat sat on the mat.", 8)), null, [], 3)];
+
+        var windowed = new AutoencodeStage(compressor, samples, [4], 16, OverlongPolicy.Window, 1);
+        var rejected = new AutoencodeStage(compressor, samples, [4], 16, OverlongPolicy.Reject, 1);
+
+        Assert.Equal(1, windowed.Report.Windowed);
+        Assert.True(windowed.Report.Used > 3);
+        Assert.Equal(new DataReport(3, 2, 0, 1), rejected.Report);
+    }
+
+    [Fact]
+    public void TheScheduleWarmsUpThenDecays()
+    {
+        var cosine = new LearningRateSchedule(1.0, 4, 14, LearningRateDecay.Cosine);
+        var linear = new LearningRateSchedule(1.0, 4, 14, LearningRateDecay.Linear);
+
+        Assert.Equal(0.25, cosine.At(0), 12);
+        Assert.Equal(1.0, cosine.At(3), 12);
+        Assert.Equal(1.0, cosine.At(4), 12);
+        Assert.Equal(0.5, cosine.At(9), 12);
+        Assert.Equal(0.5, linear.At(9), 12);
+        Assert.Equal(0.0, cosine.At(14), 12);
+    }
+
+    [Fact]
+    public void BadOptionsAreRejected()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => new TrainingOptions { Steps = 0 }.Validate());
+        Assert.Throws<ArgumentOutOfRangeException>(() => new TrainingOptions { Steps = 10, LearningRate = -1 }.Validate());
+        Assert.Throws<ArgumentOutOfRangeException>(() => new TrainingOptions { Steps = 10, WarmupSteps = 11 }.Validate());
+    }
+
+    private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
+    {
+        public void Report(T value) => report(value);
+    }
+}

@@ -46,9 +46,6 @@ internal sealed class SeededRandom
     /// <summary>A value in [<paramref name="min"/>, <paramref name="max"/>].</summary>
     public int NextInclusive(int min, int max) => min + Next(max - min + 1);
 
-    /// <summary>A value in [0, 1).</summary>
-    public double NextDouble() => (NextUInt64() >> 11) * (1.0 / (1UL << 53));
-
     public T Pick<T>(IReadOnlyList<T> items) => items[Next(items.Count)];
 
     /// <summary>Shuffles <paramref name="items"/> in place (Fisher-Yates).</summary>

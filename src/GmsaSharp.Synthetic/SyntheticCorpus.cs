@@ -1,0 +1,56 @@
+namespace GmsaSharp.Synthetic;
+
+/// <summary>
+/// Writes the whole synthetic corpus: one world, split into people for train / validation / test, and for each
+/// split a folder with ae.jsonl (documents), qa.jsonl (questions with answers) and pretrain.txt (documents
+/// followed by their answered questions, each record ended by the EOS token).
+/// </summary>
+public static class SyntheticCorpus
+{
+    /// <summary>The file of autoencoding records in each split folder.</summary>
+    public const string AutoencoderFile = "ae.jsonl";
+
+    /// <summary>The file of QA records in each split folder.</summary>
+    public const string QaFile = "qa.jsonl";
+
+    /// <summary>The file of pretraining text in each split folder.</summary>
+    public const string PretrainingFile = "pretrain.txt";
+
+    /// <summary>Writes the train, validation and test folders under <paramref name="outputDirectory"/>; returns their counts.</summary>
+    public static IReadOnlyList<SyntheticSplitCounts> Write(string outputDirectory, SyntheticCorpusOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(outputDirectory);
+        ArgumentNullException.ThrowIfNull(options);
+        WordLists words = WordLists.Load(options.WordListDirectory);
+        BiographyWorld world = BiographyWorld.Create(options.Seed, options.PeopleCount, words);
+        BiographySplits splits = world.Split(options.ValidationFraction, options.TestFraction);
+
+        var counts = new List<SyntheticSplitCounts>();
+        foreach ((string name, IReadOnlyList<Person> people, int documentCount) in new[]
+        {
+            ("train", splits.Train, options.TrainDocuments),
+            ("validation", splits.Validation, options.ValidationDocuments),
+            ("test", splits.Test, options.TestDocuments),
+        })
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            counts.Add(WriteSplit(Path.Combine(outputDirectory, name), name, people, documentCount, words, options));
+        }
+        return counts;
+    }
+
+    private static SyntheticSplitCounts WriteSplit(string directory, string name, IReadOnlyList<Person> people, int documentCount,
+        WordLists words, SyntheticCorpusOptions options)
+    {
+        // Each split has its own seeds: with one seed, document i of every split would share its template choices.
+        int documentSeed = SeededRandom.DeriveSeed(options.Seed, name + "/documents");
+        int questionSeed = SeededRandom.DeriveSeed(options.Seed, name + "/questions");
+        var documents = new DocumentGenerator(people, words, options.Documents, documentSeed).Generate(documentCount);
+        IReadOnlyList<QaItem> items = new QaGenerator(options.QuestionsPerDocument, questionSeed).Generate(documents);
+        Directory.CreateDirectory(directory);
+        int documentLines = CorpusWriter.WriteJsonl(Path.Combine(directory, AutoencoderFile), documents);
+        int qaLines = CorpusWriter.WriteJsonl(Path.Combine(directory, QaFile), items);
+        long characters = CorpusWriter.WritePretrainingText(Path.Combine(directory, PretrainingFile), documents, items, options.EndOfTextToken);
+        return new SyntheticSplitCounts(name, people.Count, documentLines, qaLines, characters);
+    }
+}

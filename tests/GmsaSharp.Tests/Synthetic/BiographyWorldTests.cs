@@ -1,0 +1,100 @@
+using GmsaSharp.Synthetic;
+
+namespace GmsaSharp.Tests.Synthetic;
+
+public class BiographyWorldTests
+{
+    private static readonly WordLists Words = WordLists.Load();
+
+    [Fact]
+    public void SameSeedGivesTheSamePeople()
+    {
+        BiographyWorld first = BiographyWorld.Create(seed: 7, peopleCount: 200, Words);
+        BiographyWorld second = BiographyWorld.Create(seed: 7, peopleCount: 200, Words);
+
+        Assert.Equal(first.People, second.People);
+    }
+
+    [Fact]
+    public void DifferentSeedsGiveDifferentPeople()
+    {
+        BiographyWorld first = BiographyWorld.Create(seed: 7, peopleCount: 200, Words);
+        BiographyWorld second = BiographyWorld.Create(seed: 8, peopleCount: 200, Words);
+
+        Assert.NotEqual(first.People.Select(p => p.FullName), second.People.Select(p => p.FullName));
+    }
+
+    [Fact]
+    public void FullNamesAreUniqueAndAttributesComeFromTheWordLists()
+    {
+        BiographyWorld world = BiographyWorld.Create(seed: 3, peopleCount: 2000, Words);
+
+        Assert.Equal(world.People.Count, world.People.Select(p => p.FullName).Distinct().Count());
+        Assert.All(world.People, person =>
+        {
+            IReadOnlyList<string> firstNames = person.Gender == Gender.Female ? Words.FemaleFirstNames : Words.MaleFirstNames;
+            Assert.Contains(person.FirstName, firstNames);
+            Assert.Contains(person.MiddleName, firstNames);
+            Assert.NotEqual(person.FirstName, person.MiddleName);
+            Assert.Contains(person.BirthCity, Words.Cities);
+            Assert.Contains(person.University, Words.Universities);
+            Assert.Contains(person.Major, Words.Majors);
+            Assert.Contains(person.Employer, Words.Companies);
+        });
+        Assert.Equal(Enumerable.Range(0, world.People.Count), world.People.Select(p => p.Id));
+    }
+
+    [Fact]
+    public void EmployeesOfOneCompanyShareTheEmployerCity()
+    {
+        BiographyWorld world = BiographyWorld.Create(seed: 3, peopleCount: 2000, Words);
+
+        Assert.All(world.People.GroupBy(p => p.Employer), company => Assert.Single(company.Select(p => p.EmployerCity).Distinct()));
+    }
+
+    [Fact]
+    public void SplitsShareNobodyAndCoverEveryone()
+    {
+        BiographyWorld world = BiographyWorld.Create(seed: 5, peopleCount: 1000, Words);
+
+        BiographySplits splits = world.Split(validationFraction: 0.1, testFraction: 0.2);
+
+        Assert.Equal(700, splits.Train.Count);
+        Assert.Equal(100, splits.Validation.Count);
+        Assert.Equal(200, splits.Test.Count);
+        var all = splits.Train.Concat(splits.Validation).Concat(splits.Test).Select(p => p.Id).ToList();
+        Assert.Equal(world.People.Count, all.Distinct().Count());
+        Assert.Equal(world.People.Count, all.Count);
+        Assert.Equal(splits.Test, world.Split(0.1, 0.2).Test);
+    }
+
+    [Fact]
+    public void DatesAreWrittenInOneFormat()
+    {
+        Assert.Equal("March 4, 1987", Person.FormatDate(new DateOnly(1987, 3, 4)));
+        Assert.Equal("December 31, 2001", Person.FormatDate(new DateOnly(2001, 12, 31)));
+    }
+
+    [Fact]
+    public void RejectsBadSizes()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => BiographyWorld.Create(1, 0, Words));
+        Assert.Throws<ArgumentOutOfRangeException>(() => BiographyWorld.Create(1, int.MaxValue, Words));
+        Assert.Throws<ArgumentOutOfRangeException>(() => BiographyWorld.Create(1, 10, Words).Split(0.5, 0.5));
+    }
+
+    [Fact]
+    public void MissingWordListNamesTheFile()
+    {
+        string directory = Directory.CreateTempSubdirectory("gmsa-words-").FullName;
+        try
+        {
+            FileNotFoundException error = Assert.Throws<FileNotFoundException>(() => WordLists.Load(directory));
+            Assert.Contains("female-first-names.txt", error.Message);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+}

@@ -13,5 +13,8 @@ public static class GmsaCli
         PerplexityCommand.Create(),
         CompressCommand.Create(),
         AskCommand.Create(),
+        TrainCommand.Create(),
+        SynthCommand.Create(),
+        EvalCommand.Create(),
     };
 }

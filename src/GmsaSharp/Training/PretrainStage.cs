@@ -5,9 +5,10 @@ using static TorchSharp.torch;
 namespace GmsaSharp.Training;
 
 /// <summary>
-/// Ordinary causal-LM training of every decoder weight on plain text. Paragraphs (separated by blank lines)
-/// are tokenized, each followed by EOS, concatenated into one stream and cut into sequences of
-/// <c>sequenceLength</c> predicted tokens; the last, shorter sequence is kept, not dropped.
+/// Ordinary causal-LM training of every decoder weight on plain text. Each file is tokenized whole (special
+/// tokens such as an end-of-text marker inside it are kept), followed by EOS unless it already ends with one;
+/// the files form one stream cut into sequences of <c>sequenceLength</c> predicted tokens. The last, shorter
+/// sequence is kept, not dropped.
 /// </summary>
 public sealed class PretrainStage : ITrainingStage
 {
@@ -33,9 +34,9 @@ public sealed class PretrainStage : ITrainingStage
             {
                 throw new FileNotFoundException($"Text file '{file}' does not exist.", file);
             }
-            foreach (string paragraph in File.ReadAllText(file).Split("\n\n", StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            stream.AddRange(tokenizer.Encode(File.ReadAllText(file)));
+            if (stream.Count == 0 || !lm.EosTokenIds.Contains(stream[^1]))
             {
-                stream.AddRange(tokenizer.Encode(paragraph));
                 stream.Add(eos);
             }
         }

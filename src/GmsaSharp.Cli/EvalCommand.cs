@@ -1,0 +1,72 @@
+using System.CommandLine;
+using GmsaSharp.Evaluation;
+using GmsaSharp.Generation;
+using GmsaSharp.Training;
+
+namespace GmsaSharp.Cli;
+
+/// <summary>`gmsa eval`: a GMSA checkpoint over a JSONL set at chosen rates, against the full prompt and truncation.</summary>
+internal static class EvalCommand
+{
+    public static Command Create()
+    {
+        var models = new GmsaModelOptions();
+        var data = new Option<string>("--data") { Description = "JSONL: QA lines {input, prompt, answer}, or {input} with --reconstruction.", Required = true };
+        var rates = new Option<string>("--rates") { Description = "GMSA rates to evaluate.", DefaultValueFactory = _ => "4,8" };
+        var limit = new Option<int?>("--limit") { Description = "Evaluate only the first N samples." };
+        var reconstruction = new Option<bool>("--reconstruction") { Description = "Score reconstruction (BLEU-4, ROUGE-L, prefix EM) instead of QA." };
+        var noFullPrompt = new Option<bool>("--no-full-prompt") { Description = "Skip the full-prompt baseline." };
+        var truncation = new Option<bool>("--truncation") { Description = "Add the truncation baseline at each rate's token budget." };
+        var template = new Option<string>("--full-prompt-template") { Description = "Layout of the baselines' prompt.", DefaultValueFactory = _ => "{context}\n\n{prompt}" };
+        var output = new Option<string>("--out") { Description = "Folder for results.md and results.json.", Required = true };
+        var sampling = new SamplingOptions();
+        var command = new Command("eval", "Evaluate a GMSA checkpoint on a JSONL set (QA or reconstruction) against the full prompt.")
+            { data, rates, limit, reconstruction, noFullPrompt, truncation, template, output };
+        models.AddTo(command);
+        sampling.AddTo(command);
+        command.SetAction((result, cancellationToken) => CliErrors.Run(() =>
+        {
+            bool isReconstruction = result.GetValue(reconstruction);
+            IReadOnlyList<GmsaSample> samples = GmsaJsonl.Read(result.GetValue(data)!, requireQa: !isReconstruction);
+            if (result.GetValue(limit) is { } count)
+            {
+                samples = samples.Take(count).ToArray();
+            }
+            int[] evaluated = TrainingCliOptions.ParseRates(result.GetValue(rates)!);
+            GenerationOptions options = sampling.Read(result);
+            (var lm, var compressor) = models.Load(result);
+            using (lm)
+            using (compressor)
+            {
+                var evaluation = new GmsaEvaluation(compressor, options) { FullPromptTemplate = result.GetValue(template)! };
+                var rows = new List<EvaluationRow>();
+                void Add(EvaluationRow row)
+                {
+                    rows.Add(row);
+                    Console.WriteLine($"{row.Method} {(row.Rate is { } r ? r + "x" : "")}: " +
+                        (row.Qa is { } qa ? $"Acc {qa.Accuracy:F2} EM {qa.ExactMatch:F2} F1 {qa.F1:F2}" : $"BLEU-4 {row.Reconstruction!.Bleu4:F2} ROUGE-L {row.Reconstruction.RougeL:F3}") +
+                        $", {row.MeanLatencyMs:F0} ms/sample");
+                }
+                if (!isReconstruction && !result.GetValue(noFullPrompt))
+                {
+                    Add(evaluation.FullPrompt(samples, cancellationToken: cancellationToken));
+                }
+                foreach (int rate in evaluated)
+                {
+                    Add(isReconstruction ? evaluation.Reconstruction(samples, rate, cancellationToken: cancellationToken) : evaluation.Gmsa(samples, rate, cancellationToken: cancellationToken));
+                    if (!isReconstruction && result.GetValue(truncation))
+                    {
+                        Add(evaluation.Truncation(samples, rate, cancellationToken: cancellationToken));
+                    }
+                }
+                string folder = result.GetValue(output)!;
+                Directory.CreateDirectory(folder);
+                File.WriteAllText(Path.Combine(folder, "results.md"), GmsaEvaluation.Markdown(rows));
+                File.WriteAllText(Path.Combine(folder, "results.json"), GmsaEvaluation.Json(rows));
+                Console.Write(GmsaEvaluation.Markdown(rows));
+            }
+            return Task.FromResult(0);
+        }));
+        return command;
+    }
+}

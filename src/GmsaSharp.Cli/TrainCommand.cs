@@ -1,0 +1,143 @@
+using System.CommandLine;
+using System.Text.Json.Nodes;
+using GmsaSharp.Compression;
+using GmsaSharp.Models;
+using GmsaSharp.Runtime;
+using GmsaSharp.Training;
+
+namespace GmsaSharp.Cli;
+
+/// <summary>`gmsa train pretrain|autoencode|keft`.</summary>
+internal static class TrainCommand
+{
+    public static Command Create() => new("train", "Train a base decoder (pretrain) or a GMSA compressor (autoencode, then keft).")
+    {
+        Pretrain(),
+        Autoencode(),
+        Keft(),
+    };
+
+    private static Command Pretrain()
+    {
+        var training = new TrainingCliOptions();
+        var model = new Option<string?>("--model") { Description = "Continue training this HF model folder." };
+        var config = new Option<string?>("--config") { Description = "Start from scratch: a config.json describing the decoder." };
+        var tokenizer = new Option<string?>("--tokenizer") { Description = "With --config: the folder holding tokenizer.json / tokenizer_config.json." };
+        var data = new Option<string[]>("--data") { Description = "Plain-text training file(s); each file is one stream (EOS added at its end).", Required = true, AllowMultipleArgumentsPerToken = true };
+        var sequence = new Option<int>("--seq-len") { Description = "Tokens predicted per training sequence.", DefaultValueFactory = _ => 1024 };
+        var command = new Command("pretrain", "Causal-LM training of a decoder, from scratch (--config, --tokenizer) or from a model (--model).") { model, config, tokenizer, data, sequence };
+        training.AddTo(command);
+        command.SetAction((result, cancellationToken) => CliErrors.Run(() =>
+        {
+            TrainingOptions options = training.Read(result);
+            ComputeOptions compute = training.Common.Read(result);
+            string output = result.GetValue(training.Output)!;
+            bool resume = result.GetValue(training.Resume);
+            using CausalLM lm = LoadOrCreate(result.GetValue(model), result.GetValue(config), result.GetValue(tokenizer), output, resume, compute, options.Seed);
+            var stage = new PretrainStage(lm, result.GetValue(data)!, result.GetValue(sequence), options.Seed);
+            Console.WriteLine($"pretrain: {lm.parameters().Sum(p => p.numel()):N0} parameters, {stage.Tokens:N0} tokens in {stage.Sequences:N0} sequences; {lm.Environment.Describe()}");
+            return Task.FromResult(TrainingRun.Run(stage, options, output, resume, cancellationToken));
+        }));
+        return command;
+    }
+
+    // A resumed run restarts from its own artifact, whose weights the checkpoint then overwrites exactly.
+    private static CausalLM LoadOrCreate(string? model, string? config, string? tokenizer, string output, bool resume, ComputeOptions compute, long seed)
+    {
+        if ((model is null) == (config is null))
+        {
+            throw new ArgumentException("Give exactly one of --model (continue) and --config (from scratch).");
+        }
+        if (model is not null)
+        {
+            return CausalLM.FromPretrained(model, compute);
+        }
+        if (tokenizer is null)
+        {
+            throw new ArgumentException("Training from --config needs --tokenizer.");
+        }
+        string path = config!;
+        var decoder = DecoderConfig.Parse(JsonNode.Parse(File.Exists(path) ? File.ReadAllText(path) : throw new FileNotFoundException($"Config '{path}' does not exist.", path))!.AsObject(), path);
+        CausalLM lm = resume && File.Exists(Path.Combine(output, "config.json"))
+            ? CausalLM.FromPretrained(output, compute)
+            : CausalLM.CreateRandom(decoder, ComputeEnvironment.Select(compute).Apply(), seed);
+        lm.AttachTokenizer(tokenizer);
+        return lm;
+    }
+
+    private static Command Autoencode()
+    {
+        var training = new TrainingCliOptions();
+        var model = new Option<string>("--model") { Description = "The frozen base decoder (HF folder).", Required = true };
+        var gmsa = new Option<string?>("--gmsa") { Description = "Continue from this GMSA checkpoint instead of a fresh compressor." };
+        var data = new Option<string>("--data") { Description = "JSONL with {\"input\": context} per line.", Required = true };
+        var rates = new Option<string>("--rates") { Description = "Compression rates drawn per sample.", DefaultValueFactory = _ => "4,8" };
+        var encoderLayers = new Option<int?>("--encoder-layers") { Description = "k, encoder blocks (default: a quarter of the base's)." };
+        var rank = new Option<int>("--lora-rank") { Description = "Encoder LoRA rank.", DefaultValueFactory = _ => 128 };
+        var alpha = new Option<double>("--lora-alpha") { Description = "Encoder LoRA alpha.", DefaultValueFactory = _ => 32 };
+        var dropout = new Option<double>("--lora-dropout") { Description = "Encoder LoRA dropout.", DefaultValueFactory = _ => 0.05 };
+        var lsaLayers = new Option<int>("--lsa-layers") { Description = "n, LSA blocks (the paper: 1).", DefaultValueFactory = _ => 1 };
+        var window = new Option<int?>("--window") { Description = "Encoder window in tokens (default: min(512, max positions))." };
+        var maxContext = new Option<int?>("--max-context-tokens") { Description = "Longest context per sample (default: the window)." };
+        var overlong = new Option<string>("--overlong") { Description = "Longer contexts: window (split) or reject.", DefaultValueFactory = _ => "window" };
+        var command = new Command("autoencode", "GMSA stage 1: train encoder LoRA + LSA so the frozen decoder restates the context from soft tokens.")
+            { model, gmsa, data, rates, encoderLayers, rank, alpha, dropout, lsaLayers, window, maxContext, overlong };
+        training.AddTo(command);
+        command.SetAction((result, cancellationToken) => CliErrors.Run(() =>
+        {
+            TrainingOptions options = training.Read(result);
+            string output = result.GetValue(training.Output)!;
+            bool resume = result.GetValue(training.Resume);
+            using CausalLM lm = CausalLM.FromPretrained(result.GetValue(model)!, training.Common.Read(result));
+            string? start = resume && File.Exists(Path.Combine(output, GmsaConfig.FileName)) ? output : result.GetValue(gmsa);
+            using GmsaCompressor compressor = start is not null
+                ? GmsaCompressor.FromPretrained(start, lm)
+                : GmsaCompressor.Create(lm, new GmsaOptions
+                {
+                    EncoderLayers = result.GetValue(encoderLayers),
+                    EncoderLora = new LoraSettings(result.GetValue(rank), result.GetValue(alpha), result.GetValue(dropout), LoraSettings.AllProjections),
+                    LsaLayers = result.GetValue(lsaLayers),
+                    WindowSize = result.GetValue(window),
+                    Seed = options.Seed,
+                });
+            string policy = result.GetValue(overlong)!;
+            var stage = new AutoencodeStage(compressor, GmsaJsonl.Read(result.GetValue(data)!, requireQa: false), TrainingCliOptions.ParseRates(result.GetValue(rates)!),
+                result.GetValue(maxContext) ?? compressor.Config.WindowSize, ParsePolicy(policy), options.Seed);
+            Console.WriteLine($"autoencode: {stage.Report}; encoder {compressor.Config.EncoderLayers} blocks, LSA {compressor.Config.LsaLayers}, window {compressor.Config.WindowSize}; {lm.Environment.Describe()}");
+            return Task.FromResult(TrainingRun.Run(stage, options, output, resume, cancellationToken));
+        }));
+        return command;
+    }
+
+    private static Command Keft()
+    {
+        var training = new TrainingCliOptions();
+        var model = new Option<string>("--model") { Description = "The frozen base decoder (HF folder).", Required = true };
+        var gmsa = new Option<string>("--gmsa") { Description = "The autoencoder-trained GMSA checkpoint.", Required = true };
+        var data = new Option<string>("--data") { Description = "JSONL with {\"input\", \"prompt\", \"answer\"} per line.", Required = true };
+        var rates = new Option<string>("--rates") { Description = "Compression rates drawn per sample.", DefaultValueFactory = _ => "4,8" };
+        var rank = new Option<int>("--keft-rank") { Description = "Rank of the LoRA on the decoder's q/k/v.", DefaultValueFactory = _ => 64 };
+        var alpha = new Option<double>("--keft-alpha") { Description = "Alpha of that LoRA.", DefaultValueFactory = _ => 32 };
+        var dropout = new Option<double>("--keft-dropout") { Description = "Dropout of that LoRA.", DefaultValueFactory = _ => 0.05 };
+        var command = new Command("keft", "GMSA stage 2 (Knowledge Extraction Fine-Tuning): train LoRA on the decoder's q/k/v to answer from soft tokens.")
+            { model, gmsa, data, rates, rank, alpha, dropout };
+        training.AddTo(command);
+        command.SetAction((result, cancellationToken) => CliErrors.Run(() =>
+        {
+            TrainingOptions options = training.Read(result);
+            string output = result.GetValue(training.Output)!;
+            bool resume = result.GetValue(training.Resume);
+            using CausalLM lm = CausalLM.FromPretrained(result.GetValue(model)!, training.Common.Read(result));
+            string start = resume && File.Exists(Path.Combine(output, GmsaConfig.FileName)) ? output : result.GetValue(gmsa)!;
+            using GmsaCompressor compressor = GmsaCompressor.FromPretrained(start, lm);
+            var keft = new LoraSettings(result.GetValue(rank), result.GetValue(alpha), result.GetValue(dropout), LoraSettings.QueryKeyValue);
+            var stage = new KeftStage(compressor, GmsaJsonl.Read(result.GetValue(data)!, requireQa: true), TrainingCliOptions.ParseRates(result.GetValue(rates)!), keft, options.Seed);
+            Console.WriteLine($"keft: {stage.Report}; {lm.Environment.Describe()}");
+            return Task.FromResult(TrainingRun.Run(stage, options, output, resume, cancellationToken));
+        }));
+        return command;
+    }
+
+    private static OverlongPolicy ParsePolicy(string text) =>
+        Enum.TryParse(text, ignoreCase: true, out OverlongPolicy policy) ? policy : throw new ArgumentException($"--overlong must be window or reject, got '{text}'.");
+}

@@ -1,0 +1,68 @@
+using System.CommandLine;
+using GmsaSharp.Training;
+
+namespace GmsaSharp.Cli;
+
+/// <summary>The optimisation options every `gmsa train` stage shares.</summary>
+internal sealed class TrainingCliOptions
+{
+    public Option<string> Output { get; } = new("--out") { Description = "Output folder: the trained model, checkpoint/, metrics.jsonl and loss.png.", Required = true };
+    public Option<int> Steps { get; } = new("--steps") { Description = "Optimizer steps.", Required = true };
+    public Option<int> BatchSize { get; } = new("--batch-size") { Description = "Samples per micro-batch.", DefaultValueFactory = _ => 1 };
+    public Option<int> Accumulation { get; } = new("--grad-accum") { Description = "Micro-batches per optimizer step.", DefaultValueFactory = _ => 1 };
+    public Option<double> LearningRate { get; } = new("--lr") { Description = "Peak learning rate (reference: 1e-4 autoencode, 1e-5 KEFT).", DefaultValueFactory = _ => 1e-4 };
+    public Option<double> WeightDecay { get; } = new("--weight-decay") { Description = "AdamW weight decay on matrices.", DefaultValueFactory = _ => 0.01 };
+    public Option<int?> Warmup { get; } = new("--warmup") { Description = "Warm-up steps (default: 10% of --steps)." };
+    public Option<string> Decay { get; } = new("--decay") { Description = "Decay after warm-up: cosine, linear or constant.", DefaultValueFactory = _ => "cosine" };
+    public Option<double> Clip { get; } = new("--clip") { Description = "Gradient-norm clipping (0 = off).", DefaultValueFactory = _ => 2.0 };
+    public Option<long> Seed { get; } = new("--seed") { Description = "Seed of data order, rate draws, dropout and fresh weights.", DefaultValueFactory = _ => 42 };
+    public Option<int> CheckpointEvery { get; } = new("--checkpoint-every") { Description = "Save a resumable checkpoint every N steps (0: at the end and on Ctrl-C only)." };
+    public Option<int> LogEvery { get; } = new("--log-every") { Description = "Report and log every N steps.", DefaultValueFactory = _ => 10 };
+    public Option<bool> Resume { get; } = new("--resume") { Description = "Continue from the checkpoint in --out." };
+    public CommonOptions Common { get; } = new();
+
+    public void AddTo(Command command)
+    {
+        foreach (Option option in new Option[] { Output, Steps, BatchSize, Accumulation, LearningRate, WeightDecay, Warmup, Decay, Clip, Seed, CheckpointEvery, LogEvery, Resume })
+        {
+            command.Options.Add(option);
+        }
+        Common.AddTo(command);
+    }
+
+    public TrainingOptions Read(ParseResult result)
+    {
+        string decay = result.GetValue(Decay)!;
+        var options = new TrainingOptions
+        {
+            Steps = result.GetValue(Steps),
+            BatchSize = result.GetValue(BatchSize),
+            GradientAccumulation = result.GetValue(Accumulation),
+            LearningRate = result.GetValue(LearningRate),
+            WeightDecay = result.GetValue(WeightDecay),
+            WarmupSteps = result.GetValue(Warmup),
+            Decay = Enum.TryParse(decay, ignoreCase: true, out LearningRateDecay parsed)
+                ? parsed
+                : throw new ArgumentException($"--decay must be cosine, linear or constant, got '{decay}'."),
+            GradientClip = result.GetValue(Clip),
+            Seed = result.GetValue(Seed),
+            CheckpointEvery = result.GetValue(CheckpointEvery),
+            LogEvery = result.GetValue(LogEvery),
+        };
+        options.Validate();
+        return options;
+    }
+
+    public static int[] ParseRates(string text)
+    {
+        try
+        {
+            int[] rates = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(int.Parse).ToArray();
+            return rates.Length > 0 && rates.All(r => r >= 1) ? rates : throw new FormatException();
+        }
+        catch (FormatException)
+        {
+            throw new ArgumentException($"--rates must be comma-separated integers >= 1, got '{text}'.");
+        }
+    }
+}

@@ -1,0 +1,54 @@
+using GmsaSharp.Training;
+using ScottPlot;
+
+namespace GmsaSharp.Cli;
+
+/// <summary>Runs a stage from the CLI: progress lines, Ctrl-C saves a checkpoint, and a loss-curve PNG at the end.</summary>
+internal static class TrainingRun
+{
+    public static int Run(ITrainingStage stage, TrainingOptions options, string output, bool resume, CancellationToken cancellationToken)
+    {
+        using var interrupt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        ConsoleCancelEventHandler onCancel = (_, e) =>
+        {
+            e.Cancel = true;
+            Console.Error.WriteLine("stopping after this step; saving a checkpoint (Ctrl-C again to abort)...");
+            interrupt.Cancel();
+        };
+        Console.CancelKeyPress += onCancel;
+        try
+        {
+            var progress = new ConsoleProgress();
+            TrainingResult result = Trainer.Run(stage, options, output, resume, progress, interrupt.Token);
+            string plot = WriteLossCurve(output, stage.Name);
+            Console.WriteLine(result.Interrupted
+                ? $"interrupted at step {result.Steps}/{options.Steps}; resume with --resume. Loss curve: {plot}"
+                : $"done: {result.Steps} steps, last loss {result.LastLoss:F4}. Model and checkpoint in {output}; loss curve: {plot}");
+            return 0;
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCancel;
+        }
+    }
+
+    /// <summary>Plots metrics.jsonl as loss.png.</summary>
+    public static string WriteLossCurve(string output, string stage)
+    {
+        var metrics = Trainer.ReadMetrics(Path.Combine(output, Trainer.MetricsFile));
+        var plot = new Plot();
+        plot.Add.Scatter(metrics.Select(m => (double)m.Step).ToArray(), metrics.Select(m => m.Loss).ToArray());
+        plot.Title($"gmsa train {stage}");
+        plot.XLabel("step");
+        plot.YLabel("loss (nats per token)");
+        string path = Path.Combine(output, "loss.png");
+        plot.SavePng(path, 800, 500);
+        return path;
+    }
+
+    private sealed class ConsoleProgress : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress p) =>
+            Console.WriteLine($"step {p.Step}/{p.Steps}  loss {p.Loss:F4}  lr {p.LearningRate:E2}  {p.TokensPerSecond:F0} tok/s  elapsed {p.Elapsed:hh\\:mm\\:ss}  eta {p.Remaining:hh\\:mm\\:ss}");
+    }
+}

@@ -1,0 +1,133 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using GmsaSharp.Compression;
+using GmsaSharp.Generation;
+using GmsaSharp.Models;
+using GmsaSharp.Training;
+
+namespace GmsaSharp.Evaluation;
+
+/// <summary>
+/// Runs the paper's comparisons over a JSONL set: GMSA at chosen rates, the plain decoder reading the whole
+/// context ("full prompt"), and the same token budget spent on the context's first tokens ("truncation"),
+/// for QA (Acc/EM/F1) or reconstruction (BLEU-4, ROUGE-L, prefix exact match), with end-to-end latency.
+/// </summary>
+public sealed class GmsaEvaluation(GmsaCompressor compressor, GenerationOptions options)
+{
+    /// <summary>How the full-prompt and truncation baselines lay out context and question.</summary>
+    public string FullPromptTemplate { get; init; } = "{context}\n\n{prompt}";
+
+    private CausalLM Lm => compressor.Model;
+
+    /// <summary>QA through GMSA at <paramref name="rate"/>.</summary>
+    public EvaluationRow Gmsa(IReadOnlyList<GmsaSample> samples, int rate, IProgress<int>? progress = null, CancellationToken cancellationToken = default) =>
+        Qa("gmsa", rate, samples, progress, cancellationToken, sample =>
+        {
+            using CompressedContext context = compressor.Compress(sample.Input, rate, cancellationToken: cancellationToken);
+            GenerationResult answer = compressor.AskAsync(context, sample.Prompt!, options, cancellationToken).GetAwaiter().GetResult();
+            return (answer.Text, context.SourceTokens, context.SoftTokenCount);
+        });
+
+    /// <summary>QA with the plain decoder reading the whole context.</summary>
+    public EvaluationRow FullPrompt(IReadOnlyList<GmsaSample> samples, IProgress<int>? progress = null, CancellationToken cancellationToken = default) =>
+        Qa("full prompt", null, samples, progress, cancellationToken, sample =>
+        {
+            IReadOnlyList<int> context = Tokenizer.Encode(sample.Input, addBos: false);
+            return (AnswerPlain(context, sample, cancellationToken), context.Count, context.Count);
+        });
+
+    /// <summary>QA with the plain decoder reading only as many leading context tokens as GMSA at <paramref name="rate"/> has soft tokens.</summary>
+    public EvaluationRow Truncation(IReadOnlyList<GmsaSample> samples, int rate, IProgress<int>? progress = null, CancellationToken cancellationToken = default) =>
+        Qa("truncation", rate, samples, progress, cancellationToken, sample =>
+        {
+            IReadOnlyList<int> context = Tokenizer.Encode(sample.Input, addBos: false);
+            int budget = CompressedContext.SoftTokenCountFor(context.Count, compressor.Config.WindowSize, rate);
+            return (AnswerPlain(context.Take(budget).ToArray(), sample, cancellationToken), context.Count, budget);
+        });
+
+    /// <summary>Reconstruction through GMSA at <paramref name="rate"/>: the decoder restates the context after the autoencoding instruction.</summary>
+    public EvaluationRow Reconstruction(IReadOnlyList<GmsaSample> samples, int rate, IProgress<int>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var predictions = new List<string>();
+        var references = new List<string>();
+        double contextTokens = 0, softTokens = 0, milliseconds = 0;
+        foreach (GmsaSample sample in samples)
+        {
+            var clock = Stopwatch.StartNew();
+            using CompressedContext context = compressor.Compress(sample.Input, rate, cancellationToken: cancellationToken);
+            IReadOnlyList<int> instruction = Tokenizer.Encode(compressor.Config.AutoencodeInstruction, addBos: false);
+            var reconstruction = options with { MaxNewTokens = Math.Min(context.SourceTokens + 16, Lm.Config.MaxPositionEmbeddings - context.SoftTokenCount - instruction.Count) };
+            string text = TextGeneration.CollectAsync(Tokenizer, compressor.AnswerTokens(context, instruction, reconstruction, cancellationToken), 0, reconstruction, cancellationToken)
+                .GetAwaiter().GetResult().Text;
+            milliseconds += clock.Elapsed.TotalMilliseconds;
+            predictions.Add(text);
+            references.Add(sample.Input);
+            contextTokens += context.SourceTokens;
+            softTokens += context.SoftTokenCount;
+            progress?.Report(predictions.Count);
+        }
+        var scores = new ReconstructionScores(
+            Bleu.Corpus(predictions, references).Score,
+            predictions.Zip(references).Average(p => RougeL.Compute(p.First, p.Second).FMeasure),
+            predictions.Zip(references).Average(p => PrefixExactMatch.Compute(p.First, p.Second).Fraction));
+        return new EvaluationRow("gmsa reconstruction", rate, samples.Count, null, scores, contextTokens / samples.Count, softTokens / samples.Count, milliseconds / samples.Count);
+    }
+
+    /// <summary>The rows as a Markdown table.</summary>
+    public static string Markdown(IEnumerable<EvaluationRow> rows)
+    {
+        var table = new StringBuilder();
+        table.AppendLine("| method | rate | samples | Acc | EM | F1 | BLEU-4 | ROUGE-L | prefix EM | context tokens | decoder context tokens | latency ms |");
+        table.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|");
+        foreach (EvaluationRow row in rows)
+        {
+            table.AppendLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {row.Method} | {(row.Rate is { } rate ? rate + "x" : "-")} | {row.Samples} | {Cell(row.Qa?.Accuracy)} | {Cell(row.Qa?.ExactMatch)} | {Cell(row.Qa?.F1)} | " +
+                $"{Cell(row.Reconstruction?.Bleu4)} | {Cell(row.Reconstruction?.RougeL, "F3")} | {Cell(row.Reconstruction?.PrefixExactMatch, "F3")} | " +
+                $"{row.MeanContextTokens:F0} | {row.MeanDecoderContextTokens:F0} | {row.MeanLatencyMs:F0} |"));
+        }
+        return table.ToString();
+    }
+
+    /// <summary>The rows as indented JSON.</summary>
+    public static string Json(IEnumerable<EvaluationRow> rows) => JsonSerializer.Serialize(rows, new JsonSerializerOptions { WriteIndented = true });
+
+    private static string Cell(double? value, string format = "F2") => value is { } v ? v.ToString(format, CultureInfo.InvariantCulture) : "-";
+
+    private Checkpoints.HfTokenizer Tokenizer => Lm.Tokenizer ?? throw new InvalidOperationException("Evaluation needs the base model's tokenizer.");
+
+    private string AnswerPlain(IReadOnlyList<int> context, GmsaSample sample, CancellationToken cancellationToken)
+    {
+        string[] parts = FullPromptTemplate.Split("{context}");
+        IReadOnlyList<int> before = Tokenizer.Encode(parts[0]);
+        IReadOnlyList<int> after = Tokenizer.Encode(parts[1].Replace("{prompt}", compressor.Config.QuestionPrompt(sample.Prompt!), StringComparison.Ordinal), addBos: false);
+        int[] prompt = [.. before, .. context, .. after];
+        return TextGeneration.CollectAsync(Tokenizer, TokenGenerator.Generate(Lm, prompt, options, cancellationToken), prompt.Length, options, cancellationToken)
+            .GetAwaiter().GetResult().Text;
+    }
+
+    private static EvaluationRow Qa(string method, int? rate, IReadOnlyList<GmsaSample> samples, IProgress<int>? progress, CancellationToken cancellationToken,
+        Func<GmsaSample, (string Answer, int ContextTokens, int DecoderContextTokens)> answer)
+    {
+        if (samples.Any(s => s.Prompt is null || s.Answers.Count == 0))
+        {
+            throw new ArgumentException("QA evaluation needs a prompt and answers on every sample.", nameof(samples));
+        }
+        var items = new List<(string, IReadOnlyList<string>)>();
+        double contextTokens = 0, decoderTokens = 0, milliseconds = 0;
+        foreach (GmsaSample sample in samples)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var clock = Stopwatch.StartNew();
+            (string prediction, int context, int tokens) = answer(sample);
+            milliseconds += clock.Elapsed.TotalMilliseconds;
+            contextTokens += context;
+            decoderTokens += tokens;
+            items.Add((prediction, sample.Answers));
+            progress?.Report(items.Count);
+        }
+        return new EvaluationRow(method, rate, samples.Count, QaScores.Average(items), null, contextTokens / samples.Count, decoderTokens / samples.Count, milliseconds / samples.Count);
+    }
+}

@@ -80,8 +80,10 @@ internal static class TrainCommand
         var window = new Option<int?>("--window") { Description = "Encoder window in tokens (default: min(512, max positions))." };
         var maxContext = new Option<int?>("--max-context-tokens") { Description = "Longest context per sample (default: the window)." };
         var overlong = new Option<string>("--overlong") { Description = "Longer contexts: window (split) or reject.", DefaultValueFactory = _ => "window" };
+        var questionTemplate = new Option<string>("--question-template") { Description = "Decoder prompt after the soft tokens; {question} is replaced.", DefaultValueFactory = _ => "{question}" };
+        var answerPrefix = new Option<string>("--answer-prefix") { Description = "Text before each KEFT answer target (e.g. a space after 'Answer:').", DefaultValueFactory = _ => "" };
         var command = new Command("autoencode", "GMSA stage 1: train encoder LoRA + LSA so the frozen decoder restates the context from soft tokens.")
-            { model, gmsa, data, rates, encoderLayers, rank, alpha, dropout, lsaLayers, window, maxContext, overlong };
+            { model, gmsa, data, rates, encoderLayers, rank, alpha, dropout, lsaLayers, window, maxContext, overlong, questionTemplate, answerPrefix };
         training.AddTo(command);
         command.SetAction((result, cancellationToken) => CliErrors.Run(() =>
         {
@@ -98,6 +100,8 @@ internal static class TrainCommand
                     EncoderLora = new LoraSettings(result.GetValue(rank), result.GetValue(alpha), result.GetValue(dropout), LoraSettings.AllProjections),
                     LsaLayers = result.GetValue(lsaLayers),
                     WindowSize = result.GetValue(window),
+                    QuestionTemplate = result.GetValue(questionTemplate)!,
+                    AnswerPrefix = result.GetValue(answerPrefix)!,
                     Seed = options.Seed,
                 });
             string policy = result.GetValue(overlong)!;

@@ -82,6 +82,7 @@ public sealed class GmsaCompressor : nn.Module
             WindowSize = options.WindowSize ?? Math.Min(512, lm.Config.MaxPositionEmbeddings),
             AutoencodeInstruction = options.AutoencodeInstruction,
             QuestionTemplate = options.QuestionTemplate,
+            AnswerPrefix = options.AnswerPrefix,
         };
         return new GmsaCompressor(lm, config, options.Seed);
     }

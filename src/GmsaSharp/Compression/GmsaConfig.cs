@@ -59,6 +59,10 @@ public sealed record GmsaConfig
     /// <summary>How a question becomes the decoder prompt after the soft tokens; <c>{question}</c> is replaced.</summary>
     [JsonPropertyName("question_template")] public string QuestionTemplate { get; init; } = "{question}";
 
+    /// <summary>Text put before every KEFT answer target, e.g. " " when the template ends in "Answer:" and the base
+    /// model was trained on "Answer: text".</summary>
+    [JsonPropertyName("answer_prefix")] public string AnswerPrefix { get; init; } = "";
+
     /// <summary>The decoder prompt for <paramref name="question"/>.</summary>
     public string QuestionPrompt(string question) => QuestionTemplate.Replace("{question}", question, StringComparison.Ordinal);
 

@@ -23,6 +23,9 @@ public sealed record GmsaOptions
     /// <summary>The question template (must contain <c>{question}</c>).</summary>
     public string QuestionTemplate { get; init; } = "{question}";
 
+    /// <summary>Text before every KEFT answer target.</summary>
+    public string AnswerPrefix { get; init; } = "";
+
     /// <summary>Seed of the adapters' initialisation.</summary>
     public long Seed { get; init; } = 1;
 }

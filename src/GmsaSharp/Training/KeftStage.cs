@@ -33,7 +33,7 @@ public sealed class KeftStage : CompressorStage, ITrainingStage
             }
             int[] context = tokenizer.Encode(sample.Input, addBos: false).ToArray();
             int[] prompt = tokenizer.Encode(compressor.Config.QuestionPrompt(sample.Prompt), addBos: false).ToArray();
-            int[] answer = [.. tokenizer.Encode(sample.Answers[0], addBos: false), eos];
+            int[] answer = [.. tokenizer.Encode(compressor.Config.AnswerPrefix + sample.Answers[0], addBos: false), eos];
             int soft = CompressedContext.SoftTokenCountFor(context.Length, compressor.Config.WindowSize, Rates[0]);
             if (soft + prompt.Length + answer.Length > Lm.Config.MaxPositionEmbeddings)
             {

@@ -1,0 +1,90 @@
+using System.Text.Json;
+using GmsaSharp.Compression;
+using GmsaSharp.Models;
+using GmsaSharp.Runtime;
+using static TorchSharp.torch;
+
+namespace GmsaSharp.Tests.Cli;
+
+/// <summary>The whole command-line pipeline at toy scale: synth, train pretrain, autoencode, keft, eval.</summary>
+[Collection(nameof(ConsoleCollection))]
+public sealed class TrainAndEvalCliTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("gmsasharp-pipeline-").FullName;
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    private string P(string name) => Path.Combine(_directory, name);
+
+    private static void Ok((int Code, string Out, string Error) run) => Assert.True(run.Code == 0, run.Error + run.Out);
+
+    [Fact]
+    public void SynthThenEveryTrainingStageThenEvalProduceUsableArtifacts()
+    {
+        Ok(CliTests.Run("synth", "--out", P("bio"), "--people", "60", "--train-docs", "6", "--validation-docs", "2", "--test-docs", "2",
+            "--min-bios", "2", "--max-bios", "3", "--questions-per-doc", "2", "--vocab", "400"));
+        File.WriteAllText(P("config.json"), """
+            {"architectures": ["LlamaForCausalLM"], "vocab_size": 400, "hidden_size": 32, "intermediate_size": 64, "num_hidden_layers": 2,
+             "num_attention_heads": 4, "num_key_value_heads": 2, "max_position_embeddings": 2048, "tie_word_embeddings": true}
+            """);
+        string[] common = ["--dtype", "float32", "--log-every", "1", "--seed", "3"];
+
+        Ok(CliTests.Run(["train", "pretrain", "--config", P("config.json"), "--tokenizer", P("bio/tokenizer"), "--data", P("bio/train/pretrain.txt"),
+            "--seq-len", "128", "--steps", "3", "--out", P("base"), .. common]));
+        Ok(CliTests.Run(["train", "autoencode", "--model", P("base"), "--data", P("bio/train/ae.jsonl"), "--rates", "4,8", "--encoder-layers", "1",
+            "--lora-rank", "4", "--window", "64", "--steps", "2", "--question-template", "Question: {question}\nAnswer:", "--answer-prefix", " ",
+            "--out", P("ae"), .. common]));
+        Ok(CliTests.Run(["train", "keft", "--model", P("base"), "--gmsa", P("ae"), "--data", P("bio/train/qa.jsonl"), "--rates", "4",
+            "--keft-rank", "4", "--steps", "2", "--out", P("gmsa"), .. common]));
+        Ok(CliTests.Run("eval", "--model", P("base"), "--gmsa", P("gmsa"), "--data", P("bio/test/qa.jsonl"), "--limit", "2", "--rates", "4",
+            "--truncation", "--max-new-tokens", "4", "--dtype", "float32", "--out", P("eval")));
+
+        foreach (string stage in new[] { "base", "ae", "gmsa" })
+        {
+            Assert.True(File.Exists(P($"{stage}/loss.png")), $"{stage} has no loss curve");
+            Assert.True(File.Exists(P($"{stage}/checkpoint/trainer_state.json")), $"{stage} has no checkpoint");
+        }
+        Assert.Equal(3, File.ReadAllLines(P("base/metrics.jsonl")).Length);
+        using var lm = CausalLM.FromPretrained(P("base"), new ComputeOptions { Device = "cpu", DType = ScalarType.Float32 });
+        using var compressor = GmsaCompressor.FromPretrained(P("gmsa"), lm);
+        Assert.NotNull(compressor.KeftLora);
+        Assert.Equal("Question: {question}\nAnswer:", compressor.Config.QuestionTemplate);
+        using JsonDocument results = JsonDocument.Parse(File.ReadAllText(P("eval/results.json")));
+        Assert.Equal(new[] { "full prompt", "gmsa", "truncation" }, results.RootElement.EnumerateArray().Select(r => r.GetProperty("Method").GetString()).ToArray());
+        Assert.Contains("| gmsa | 4x | 2 |", File.ReadAllText(P("eval/results.md")));
+    }
+
+    [Fact]
+    public void ResumeContinuesAnInterruptedPretrainRunAndRefusesAnOccupiedFolder()
+    {
+        Ok(CliTests.Run("synth", "--out", P("bio"), "--people", "30", "--train-docs", "3", "--validation-docs", "1", "--test-docs", "1",
+            "--min-bios", "2", "--max-bios", "2", "--vocab", "300"));
+        File.WriteAllText(P("config.json"), """
+            {"architectures": ["LlamaForCausalLM"], "vocab_size": 300, "hidden_size": 32, "intermediate_size": 64, "num_hidden_layers": 1,
+             "num_attention_heads": 4, "max_position_embeddings": 512}
+            """);
+        string[] run = ["train", "pretrain", "--config", P("config.json"), "--tokenizer", P("bio/tokenizer"), "--data", P("bio/train/pretrain.txt"),
+            "--seq-len", "64", "--out", P("base"), "--dtype", "float32", "--log-every", "1"];
+
+        Ok(CliTests.Run([.. run, "--steps", "2"]));
+        var again = CliTests.Run([.. run, "--steps", "4"]);
+        Ok(CliTests.Run([.. run, "--steps", "4", "--resume"]));
+
+        Assert.Equal(2, again.Code);
+        Assert.Contains("already holds a checkpoint", again.Error);
+        Assert.Equal(new[] { 1, 2, 3, 4 }, File.ReadAllLines(P("base/metrics.jsonl")).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("step").GetInt32()).ToArray());
+    }
+
+    [Theory]
+    [InlineData("train", "autoencode", "--model", "/nonexistent", "--data", "x.jsonl", "--steps", "1", "--out", "o")]
+    [InlineData("train", "pretrain", "--data", "x.txt", "--steps", "1", "--out", "o")]
+    [InlineData("train", "pretrain", "--model", "m", "--data", "x.txt", "--steps", "0", "--out", "o")]
+    [InlineData("eval", "--model", "/nonexistent", "--gmsa", "g", "--data", "x.jsonl", "--out", "o", "--rates", "4,x")]
+    public void BadTrainingInputGivesAMessageAndExitCodeTwo(params string[] args)
+    {
+        var result = CliTests.Run(args);
+
+        Assert.Equal(2, result.Code);
+        Assert.StartsWith("error: ", result.Error);
+    }
+}

@@ -17,7 +17,7 @@ namespace GmsaSharp.Evaluation;
 public sealed class GmsaEvaluation(GmsaCompressor compressor, GenerationOptions options)
 {
     /// <summary>How the full-prompt and truncation baselines lay out context and question.</summary>
-    public string FullPromptTemplate { get; init; } = "{context}\n\n{prompt}";
+    public string FullPromptTemplate { get; init; } = FullPromptBaseline.DefaultTemplate;
 
     private CausalLM Lm => compressor.Model;
 
@@ -98,15 +98,8 @@ public sealed class GmsaEvaluation(GmsaCompressor compressor, GenerationOptions 
 
     private Checkpoints.HfTokenizer Tokenizer => Lm.Tokenizer ?? throw new InvalidOperationException("Evaluation needs the base model's tokenizer.");
 
-    private string AnswerPlain(IReadOnlyList<int> context, GmsaSample sample, CancellationToken cancellationToken)
-    {
-        string[] parts = FullPromptTemplate.Split("{context}");
-        IReadOnlyList<int> before = Tokenizer.Encode(parts[0]);
-        IReadOnlyList<int> after = Tokenizer.Encode(parts[1].Replace("{prompt}", compressor.Config.QuestionPrompt(sample.Prompt!), StringComparison.Ordinal), addBos: false);
-        int[] prompt = [.. before, .. context, .. after];
-        return TextGeneration.CollectAsync(Tokenizer, TokenGenerator.Generate(Lm, prompt, options, cancellationToken), prompt.Length, options, cancellationToken)
-            .GetAwaiter().GetResult().Text;
-    }
+    private string AnswerPlain(IReadOnlyList<int> context, GmsaSample sample, CancellationToken cancellationToken) =>
+        new FullPromptBaseline(Lm, compressor.Config, FullPromptTemplate).AnswerAsync(context, sample.Prompt!, options, cancellationToken).GetAwaiter().GetResult().Text;
 
     private static EvaluationRow Qa(string method, int? rate, IReadOnlyList<GmsaSample> samples, IProgress<int>? progress, CancellationToken cancellationToken,
         Func<GmsaSample, (string Answer, int ContextTokens, int DecoderContextTokens)> answer)

@@ -16,5 +16,6 @@ public static class GmsaCli
         TrainCommand.Create(),
         SynthCommand.Create(),
         EvalCommand.Create(),
+        BenchCommand.Create(),
     };
 }

@@ -1,0 +1,114 @@
+using System.CommandLine;
+using GmsaSharp.Compression;
+using GmsaSharp.Evaluation;
+using GmsaSharp.Generation;
+using GmsaSharp.Models;
+using GmsaSharp.Runtime;
+using GmsaSharp.Training;
+using ScottPlot;
+
+namespace GmsaSharp.Cli;
+
+/// <summary>`gmsa bench`: the end-to-end speed comparison (and, with --qa-data, accuracy) of GMSA against full prompts.</summary>
+internal static class BenchCommand
+{
+    public static Command Create()
+    {
+        var model = new Option<string?>("--model") { Description = "Base model folder (with --gmsa)." };
+        var gmsa = new Option<string?>("--gmsa") { Description = "GMSA checkpoint folder (with --model)." };
+        var randomLayers = new Option<int?>("--random-layers") { Description = "Instead of --model/--gmsa: a random-weight Llama with this many blocks (hidden 512, vocabulary 32000)." };
+        var randomEncoder = new Option<int>("--random-encoder-layers") { Description = "Encoder blocks of that random model's fresh compressor.", DefaultValueFactory = _ => 8 };
+        var contexts = new Option<string>("--contexts") { Description = "Context lengths in tokens.", DefaultValueFactory = _ => "512,1024,2048,4096" };
+        var rates = new Option<string>("--rates") { Description = "Compression rates.", DefaultValueFactory = _ => "4,8,16" };
+        var answerTokens = new Option<int>("--answer-tokens") { Description = "Tokens generated per answer.", DefaultValueFactory = _ => 32 };
+        var repeats = new Option<int>("--repeats") { Description = "Timed repeats per configuration (median reported).", DefaultValueFactory = _ => 3 };
+        var qaData = new Option<string?>("--qa-data") { Description = "Held-out QA JSONL: adds Acc/EM/F1 of the full prompt and each rate." };
+        var qaLimit = new Option<int>("--qa-limit") { Description = "QA samples to score.", DefaultValueFactory = _ => 50 };
+        var output = new Option<string>("--out") { Description = "Folder for results.md, results.json and latency.png.", Required = true };
+        var common = new CommonOptions();
+        var command = new Command("bench", "Measure end-to-end latency of GMSA against the full prompt across context lengths and rates.")
+            { model, gmsa, randomLayers, randomEncoder, contexts, rates, answerTokens, repeats, qaData, qaLimit, output };
+        common.AddTo(command);
+        command.SetAction((result, cancellationToken) => CliErrors.Run(() =>
+        {
+            int[] lengths = TrainingCliOptions.ParseRates(result.GetValue(contexts)!);
+            int[] rateList = TrainingCliOptions.ParseRates(result.GetValue(rates)!);
+            (CausalLM lm, GmsaCompressor compressor, string description) = Load(result.GetValue(model), result.GetValue(gmsa), result.GetValue(randomLayers), result.GetValue(randomEncoder), lengths.Max(), common.Read(result));
+            using (lm)
+            using (compressor)
+            {
+                Console.WriteLine($"{description}; {lm.Environment.Describe()}");
+                var comparison = new LatencyComparison(compressor) { AnswerTokens = result.GetValue(answerTokens), Repeats = result.GetValue(repeats) };
+                IReadOnlyList<LatencyRow> rows = comparison.Run(lengths, rateList, new Progress<string>(Console.WriteLine), cancellationToken);
+                string folder = result.GetValue(output)!;
+                Directory.CreateDirectory(folder);
+                string markdown = $"{description}; {lm.Environment.Describe()}\n\n" + LatencyComparison.Markdown(rows);
+                if (result.GetValue(qaData) is { } qa)
+                {
+                    var samples = GmsaJsonl.Read(qa, requireQa: true).Take(result.GetValue(qaLimit)).ToArray();
+                    var evaluation = new GmsaEvaluation(compressor, new GenerationOptions { MaxNewTokens = 16, StopStrings = ["\n"] });
+                    var accuracy = new List<EvaluationRow> { evaluation.FullPrompt(samples, cancellationToken: cancellationToken) };
+                    accuracy.AddRange(rateList.Select(rate => evaluation.Gmsa(samples, rate, cancellationToken: cancellationToken)));
+                    markdown += "\nAccuracy on held-out QA:\n\n" + GmsaEvaluation.Markdown(accuracy);
+                    File.WriteAllText(Path.Combine(folder, "accuracy.json"), GmsaEvaluation.Json(accuracy));
+                }
+                File.WriteAllText(Path.Combine(folder, "results.md"), markdown);
+                File.WriteAllText(Path.Combine(folder, "results.json"), LatencyComparison.Json(rows));
+                WritePlot(rows, Path.Combine(folder, "latency.png"));
+                Console.Write(markdown);
+            }
+            return Task.FromResult(0);
+        }));
+        return command;
+    }
+
+    private static (CausalLM, GmsaCompressor, string) Load(string? model, string? gmsa, int? randomLayers, int randomEncoder, int longest, ComputeOptions compute)
+    {
+        if (randomLayers is { } layers)
+        {
+            if (model is not null || gmsa is not null)
+            {
+                throw new ArgumentException("Give either --random-layers or --model with --gmsa, not both.");
+            }
+            var config = new DecoderConfig
+            {
+                Architecture = DecoderArchitecture.Llama, VocabSize = 32000, HiddenSize = 512, IntermediateSize = 1408, Layers = layers,
+                Heads = 8, KvHeads = 8, HeadDim = 64, MaxPositionEmbeddings = longest + 256, TieWordEmbeddings = true,
+            };
+            CausalLM random = CausalLM.CreateRandom(config, ComputeEnvironment.Select(compute).Apply(), seed: 1);
+            var compressor = GmsaCompressor.Create(random, new GmsaOptions { EncoderLayers = randomEncoder, EncoderLora = new LoraSettings(16, 32, 0, LoraSettings.AllProjections), WindowSize = Math.Min(512, config.MaxPositionEmbeddings) });
+            return (random, compressor, $"random Llama: {layers} blocks, hidden 512, encoder {randomEncoder} blocks, LSA 1, window 512");
+        }
+        if (model is null || gmsa is null)
+        {
+            throw new ArgumentException("Give --model and --gmsa, or --random-layers.");
+        }
+        CausalLM lm = CausalLM.FromPretrained(model, compute);
+        try
+        {
+            GmsaCompressor compressor = GmsaCompressor.FromPretrained(gmsa, lm);
+            return (lm, compressor, $"{model}: {lm.Config.Layers} blocks, hidden {lm.Config.HiddenSize}, encoder {compressor.Config.EncoderLayers} blocks, LSA {compressor.Config.LsaLayers}, window {compressor.Config.WindowSize}");
+        }
+        catch
+        {
+            lm.Dispose();
+            throw;
+        }
+    }
+
+    private static void WritePlot(IReadOnlyList<LatencyRow> rows, string path)
+    {
+        var plot = new Plot();
+        foreach (var series in rows.GroupBy(r => r.Rate is { } rate ? $"{r.Method} {rate}x" : r.Method))
+        {
+            var points = series.OrderBy(r => r.ContextTokens).ToArray();
+            var scatter = plot.Add.Scatter(points.Select(r => (double)r.ContextTokens).ToArray(), points.Select(r => r.TotalMs).ToArray());
+            scatter.LegendText = series.Key;
+        }
+        plot.ShowLegend();
+        plot.Title("End-to-end latency per question");
+        plot.XLabel("context tokens");
+        plot.YLabel("milliseconds (compress + answer)");
+        plot.SavePng(path, 900, 560);
+    }
+}

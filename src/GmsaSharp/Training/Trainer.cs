@@ -12,7 +12,9 @@ namespace GmsaSharp.Training;
 /// <summary>
 /// The training loop every stage shares: AdamW on fp32 master weights, warm-up then cosine or linear decay,
 /// gradient accumulation and clipping, deterministic seeds, resumable checkpoints (every N steps, at the end
-/// and on cancellation), a metrics JSONL and progress reports.
+/// and on cancellation), a metrics JSONL and progress reports. Dropout draws from TorchSharp's process-wide
+/// generator, reseeded per micro-batch: a resumed run matches an uninterrupted one exactly unless other
+/// threads draw random numbers meanwhile.
 /// </summary>
 public static class Trainer
 {

@@ -8,6 +8,9 @@ using static TorchSharp.torch;
 
 namespace GmsaSharp.Tests.Training;
 
+/// <summary>Runs alone: exact resume relies on TorchSharp's process-wide random generator, which tests running in
+/// parallel would draw from.</summary>
+[Collection(nameof(GlobalRandomCollection))]
 public sealed class TrainingTests : IDisposable
 {
     private static readonly GmsaOptions SmallGmsa = new()
@@ -227,3 +230,7 @@ public sealed class TrainingTests : IDisposable
         public void Report(T value) => report(value);
     }
 }
+
+/// <summary>Tests that rely on TorchSharp's process-wide random generator must not run beside others.</summary>
+[CollectionDefinition(nameof(GlobalRandomCollection), DisableParallelization = true)]
+public sealed class GlobalRandomCollection;

@@ -27,7 +27,7 @@ gmsa train keft --model "$work/base" --gmsa "$work/gmsa-ae" --data "$work/bio/tr
   --keft-rank 16 --keft-alpha 32 --keft-dropout 0.05 \
   --steps "${KEFT_STEPS:-600}" --lr 1e-3 --warmup 30 --batch-size 2 --seed 1 --checkpoint-every 50 --log-every 10 --out "$work/gmsa" $resume
 
-gmsa eval --model "$work/base" --gmsa "$work/gmsa" --data "$work/bio/test/qa.jsonl" --limit "${EVAL_LIMIT:-200}" \
+gmsa eval --model "$work/base" --gmsa "$work/gmsa" --data "$work/bio/test/qa.jsonl" --limit "${EVAL_LIMIT:-60}" \
   --rates 4,8 --truncation --max-new-tokens 16 --stop $'\n' --out "$work/eval-qa"
 gmsa eval --model "$work/base" --gmsa "$work/gmsa" --data "$work/bio/test/ae.jsonl" --limit "${EVAL_RECONSTRUCTION_LIMIT:-20}" \
   --reconstruction --rates 4,8 --out "$work/eval-reconstruction"

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using GmsaSharp.Compression;
 using GmsaSharp.Generation;
@@ -76,20 +75,15 @@ public sealed class GmsaEvaluation(GmsaCompressor compressor, GenerationOptions 
     }
 
     /// <summary>The rows as a Markdown table.</summary>
-    public static string Markdown(IEnumerable<EvaluationRow> rows)
-    {
-        var table = new StringBuilder();
-        table.AppendLine("| method | rate | samples | Acc | EM | F1 | BLEU-4 | ROUGE-L | prefix EM | context tokens | decoder context tokens | latency ms |");
-        table.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|");
-        foreach (EvaluationRow row in rows)
-        {
-            table.AppendLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {row.Method} | {(row.Rate is { } rate ? rate + "x" : "-")} | {row.Samples} | {Cell(row.Qa?.Accuracy)} | {Cell(row.Qa?.ExactMatch)} | {Cell(row.Qa?.F1)} | " +
-                $"{Cell(row.Reconstruction?.Bleu4)} | {Cell(row.Reconstruction?.RougeL, "F3")} | {Cell(row.Reconstruction?.PrefixExactMatch, "F3")} | " +
-                $"{row.MeanContextTokens:F0} | {row.MeanDecoderContextTokens:F0} | {row.MeanLatencyMs:F0} |"));
-        }
-        return table.ToString();
-    }
+    public static string Markdown(IEnumerable<EvaluationRow> rows) => MarkdownTable.Render(
+        ["method", "rate", "samples", "Acc", "EM", "F1", "BLEU-4", "ROUGE-L", "prefix EM", "context tokens", "decoder context tokens", "latency ms"],
+        rows.Select(row => (IReadOnlyList<string>)
+        [
+            row.Method, row.Rate is { } rate ? rate + "x" : "-", row.Samples.ToString(CultureInfo.InvariantCulture),
+            Cell(row.Qa?.Accuracy), Cell(row.Qa?.ExactMatch), Cell(row.Qa?.F1),
+            Cell(row.Reconstruction?.Bleu4), Cell(row.Reconstruction?.RougeL, "F3"), Cell(row.Reconstruction?.PrefixExactMatch, "F3"),
+            Cell(row.MeanContextTokens, "F0"), Cell(row.MeanDecoderContextTokens, "F0"), Cell(row.MeanLatencyMs, "F0"),
+        ]));
 
     /// <summary>The rows as indented JSON.</summary>
     public static string Json(IEnumerable<EvaluationRow> rows) => JsonSerializer.Serialize(rows, new JsonSerializerOptions { WriteIndented = true });

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using GmsaSharp.Compression;
 using GmsaSharp.Generation;
@@ -86,18 +85,18 @@ public sealed class LatencyComparison(GmsaCompressor compressor)
     }
 
     /// <summary>The rows as a Markdown table.</summary>
-    public static string Markdown(IEnumerable<LatencyRow> rows)
-    {
-        var table = new StringBuilder();
-        table.AppendLine("| method | context tokens | rate | compress ms | answer ms | total ms | speed-up vs full prompt | prefill bound |");
-        table.AppendLine("|---|---|---|---|---|---|---|---|");
-        foreach (LatencyRow row in rows)
-        {
-            table.AppendLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {row.Method} | {row.ContextTokens} | {(row.Rate is { } r ? r + "x" : "-")} | {row.CompressMs:F0} | {row.AnswerMs:F0} | {row.TotalMs:F0} | {row.SpeedUp:F2}x | {(row.PrefillBound is { } b ? b.ToString("F2", CultureInfo.InvariantCulture) + "x" : "-")} |"));
-        }
-        return table.ToString();
-    }
+    public static string Markdown(IEnumerable<LatencyRow> rows) => MarkdownTable.Render(
+        ["method", "context tokens", "rate", "compress ms", "answer ms", "total ms", "speed-up vs full prompt", "prefill bound"],
+        rows.Select(row => (IReadOnlyList<string>)
+        [
+            row.Method, Format(row.ContextTokens, "D"), row.Rate is { } rate ? rate + "x" : "-",
+            Format(row.CompressMs, "F0"), Format(row.AnswerMs, "F0"), Format(row.TotalMs, "F0"),
+            Format(row.SpeedUp, "F2") + "x", row.PrefillBound is { } bound ? Format(bound, "F2") + "x" : "-",
+        ]));
+
+    private static string Format(double value, string format) => value.ToString(format, CultureInfo.InvariantCulture);
+
+    private static string Format(int value, string format) => value.ToString(format, CultureInfo.InvariantCulture);
 
     /// <summary>The rows as indented JSON.</summary>
     public static string Json(IEnumerable<LatencyRow> rows) => JsonSerializer.Serialize(rows, new JsonSerializerOptions { WriteIndented = true });

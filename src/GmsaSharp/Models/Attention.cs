@@ -65,19 +65,31 @@ public sealed class Attention : nn.Module
             (k, v) = cache.Append(_layer, k, v);
         }
 
-        // Grouped-query attention: each KV head serves heads / kv_heads consecutive query heads.
+        Tensor attended = Attend(q, k, v, mask, batch, length);
+        Tensor merged = attended.transpose(1, 2).reshape(batch, length, _heads * _headDim);
+        return Project(o_proj, "o_proj", merged, adapters).MoveToOuterDisposeScope();
+    }
+
+    // Grouped-query attention: each KV head serves heads / kv_heads consecutive query heads.
+    private Tensor Attend(Tensor q, Tensor k, Tensor v, Tensor? mask, long batch, long length)
+    {
         int group = _heads / _kvHeads;
+        if (group > 1 && length == 1 && mask is null)
+        {
+            // One new token that sees every key: fold each KV head's query heads into the query axis, so the
+            // cached keys and values are read in place instead of being repeated for every step.
+            Tensor folded = q.reshape(batch, _kvHeads, group, _headDim);
+            return nn.functional.scaled_dot_product_attention(folded, k, v).reshape(batch, _heads, 1, _headDim);
+        }
         if (group > 1)
         {
             k = k.repeat_interleave(group, dim: 1);
             v = v.repeat_interleave(group, dim: 1);
         }
         // Without a mask: causal over the new positions when nothing is cached, else a single query that sees all keys.
-        Tensor attended = mask is not null
+        return mask is not null
             ? nn.functional.scaled_dot_product_attention(q, k, v, attn_mask: mask)
             : nn.functional.scaled_dot_product_attention(q, k, v, is_casual: k.shape[2] == length);
-        Tensor merged = attended.transpose(1, 2).reshape(batch, length, _heads * _headDim);
-        return Project(o_proj, "o_proj", merged, adapters).MoveToOuterDisposeScope();
     }
 
     // [batch, seq, heads * head_dim] -> [batch, heads, seq, head_dim], with Qwen3's per-head norm.

@@ -70,21 +70,15 @@ public sealed class AutoencodeStage : CompressorStage, ITrainingStage
     /// <inheritdoc/>
     public (Tensor Loss, long Tokens) MicroBatchLoss(long index, int batchSize, long seed)
     {
-        Tensor? total = null;
-        long tokens = 0;
         Tensor instruction = tensor(_instruction.Select(id => (long)id).ToArray(), dtype: ScalarType.Int64).unsqueeze(0);
-        for (int j = 0; j < batchSize; j++)
+        return BatchLoss(index, batchSize, position =>
         {
-            long position = index * batchSize + j;
             int[] context = _contexts[_sampler.At(position)];
             Tensor ids = tensor(context.Select(id => (long)id).ToArray(), dtype: ScalarType.Int64).unsqueeze(0).to(Lm.Device);
             (Tensor soft, _) = Compressor.SoftTokens(ids, null, RateAt(seed, position));
             Tensor prefix = cat([soft, Lm.Embed(instruction)], 1);
-            Tensor loss = DecoderLoss.TargetAfterPrefix(Lm, prefix, [.. context, _eos], adapters: null);
-            total = total is null ? loss : total + loss;
-            tokens += context.Length + 1;
-        }
-        return (total! / tokens, tokens);
+            return (DecoderLoss.TargetAfterPrefix(Lm, prefix, [.. context, _eos], adapters: null), context.Length + 1);
+        });
     }
 
     /// <inheritdoc/>

@@ -1,6 +1,7 @@
 using GmsaSharp.Compression;
 using GmsaSharp.Models;
 using TorchSharp.Modules;
+using static TorchSharp.torch;
 
 namespace GmsaSharp.Training;
 
@@ -41,6 +42,21 @@ public abstract class CompressorStage
 
     /// <summary>The rate of the sample at stream position <paramref name="position"/>: uniform over <see cref="Rates"/>, fixed by the seed.</summary>
     public int RateAt(long seed, long position) => Rates[EpochSampler.For(seed, position).Next(Rates.Count)];
+
+    /// <summary>The micro-batch loss: per-sample summed losses (from <paramref name="sampleLoss"/> at each stream
+    /// position) added up and divided by all predicted tokens.</summary>
+    protected static (Tensor Loss, long Tokens) BatchLoss(long index, int batchSize, Func<long, (Tensor SummedLoss, long Tokens)> sampleLoss)
+    {
+        Tensor? total = null;
+        long tokens = 0;
+        for (int j = 0; j < batchSize; j++)
+        {
+            (Tensor loss, long count) = sampleLoss(index * batchSize + j);
+            total = total is null ? loss : total + loss;
+            tokens += count;
+        }
+        return (total! / tokens, tokens);
+    }
 
     /// <summary>Records the rates and writes the GMSA checkpoint folder.</summary>
     public void SaveArtifact(string directory)

@@ -60,23 +60,15 @@ public sealed class KeftStage : CompressorStage, ITrainingStage
     public IReadOnlyList<(string Name, Parameter Parameter)> TrainableParameters => Trainable;
 
     /// <inheritdoc/>
-    public (Tensor Loss, long Tokens) MicroBatchLoss(long index, int batchSize, long seed)
-    {
-        Tensor? total = null;
-        long tokens = 0;
-        for (int j = 0; j < batchSize; j++)
+    public (Tensor Loss, long Tokens) MicroBatchLoss(long index, int batchSize, long seed) =>
+        BatchLoss(index, batchSize, position =>
         {
-            long position = index * batchSize + j;
             (int[] context, int[] prompt, int[] answer) = _samples[_sampler.At(position)];
             using CompressedContext compressed = Compressor.CompressTokens(context, RateAt(seed, position));
             Tensor promptIds = tensor(prompt.Select(id => (long)id).ToArray(), dtype: ScalarType.Int64).unsqueeze(0);
             Tensor prefix = cat([compressed.SoftTokens.unsqueeze(0), Lm.Embed(promptIds)], 1);
-            Tensor loss = DecoderLoss.TargetAfterPrefix(Lm, prefix, answer, Compressor.KeftLora);
-            total = total is null ? loss : total + loss;
-            tokens += answer.Length;
-        }
-        return (total! / tokens, tokens);
-    }
+            return (DecoderLoss.TargetAfterPrefix(Lm, prefix, answer, Compressor.KeftLora), answer.Length);
+        });
 
     /// <inheritdoc/>
     public void SetTraining(bool training) => Compressor.KeftLora!.train(training);

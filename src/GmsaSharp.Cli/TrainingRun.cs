@@ -23,7 +23,9 @@ internal static class TrainingRun
             string plot = WriteLossCurve(output, stage.Name);
             Console.WriteLine(result.Interrupted
                 ? $"interrupted at step {result.Steps}/{options.Steps}; resume with --resume. Loss curve: {plot}"
-                : $"done: {result.Steps} steps, last loss {result.LastLoss:F4}. Model and checkpoint in {output}; loss curve: {plot}");
+                : result.LastLoss is { } loss
+                    ? $"done: {result.Steps} steps, last loss {loss:F4}. Model and checkpoint in {output}; loss curve: {plot}"
+                    : $"already complete: the checkpoint in {output} is at step {result.Steps}. Loss curve: {plot}");
             return 0;
         }
         finally

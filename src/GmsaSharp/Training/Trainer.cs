@@ -60,7 +60,7 @@ public static class Trainer
         LearningRateSchedule schedule = options.Schedule;
         var clock = Stopwatch.StartNew();
         long tokensSeen = 0;
-        double lastLoss = double.NaN;
+        double? lastLoss = null;
         for (int step = startStep; step < options.Steps; step++)
         {
             if (cancellationToken.IsCancellationRequested)
@@ -89,11 +89,12 @@ public static class Trainer
                 tokensSeen += tokens;
             }
             stage.SetTraining(false);
-            lastLoss = lossSum / options.GradientAccumulation;
-            if (!double.IsFinite(lastLoss))
+            double stepLoss = lossSum / options.GradientAccumulation;
+            if (!double.IsFinite(stepLoss))
             {
-                throw new InvalidOperationException($"The {stage.Name} loss became {lastLoss} at step {step + 1}; lower the learning rate or check the data.");
+                throw new InvalidOperationException($"The {stage.Name} loss became {stepLoss} at step {step + 1}; lower the learning rate or check the data.");
             }
+            lastLoss = stepLoss;
             if (options.GradientClip > 0)
             {
                 nn.utils.clip_grad_norm_(masters.Masters.Select(m => m.Master), options.GradientClip);
@@ -106,7 +107,7 @@ public static class Trainer
             if (done % options.LogEvery == 0 || done == options.Steps)
             {
                 double seconds = Math.Max(clock.Elapsed.TotalSeconds, 1e-9);
-                var report = new TrainingProgress(done, options.Steps, lastLoss, learningRate, tokensSeen / seconds, clock.Elapsed,
+                var report = new TrainingProgress(done, options.Steps, stepLoss, learningRate, tokensSeen / seconds, clock.Elapsed,
                     TimeSpan.FromSeconds(seconds / (done - startStep) * (options.Steps - done)));
                 AppendMetrics(Path.Combine(outputDirectory, MetricsFile), report);
                 progress?.Report(report);

@@ -13,5 +13,5 @@ public readonly record struct TrainingProgress(int Step, int Steps, double Loss,
 /// <summary>The end of a training run.</summary>
 /// <param name="Steps">Steps completed (counting those of a resumed checkpoint).</param>
 /// <param name="Interrupted">Cancellation stopped the run early; a checkpoint was saved.</param>
-/// <param name="LastLoss">The last step's loss.</param>
-public sealed record TrainingResult(int Steps, bool Interrupted, double LastLoss);
+/// <param name="LastLoss">The last step's loss; null when this run took no step (a resumed run that was already complete).</param>
+public sealed record TrainingResult(int Steps, bool Interrupted, double? LastLoss);

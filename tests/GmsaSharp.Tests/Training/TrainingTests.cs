@@ -171,6 +171,8 @@ public sealed class TrainingTests : IDisposable
         var error = Assert.Throws<InvalidOperationException>(() => Trainer.Run(stage, new TrainingOptions { Steps = 1 }, output, resume: false));
 
         Assert.Contains("already holds a checkpoint", error.Message);
+        TrainingResult complete = Trainer.Run(stage, new TrainingOptions { Steps = 1 }, output, resume: true);
+        Assert.Equal((1, false, (double?)null), (complete.Steps, complete.Interrupted, complete.LastLoss));
         Assert.Throws<FileNotFoundException>(() => Trainer.Run(stage, new TrainingOptions { Steps = 1 }, Path.Combine(_directory, "empty"), resume: true));
     }
 

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace GmsaSharp.Models;
 
 /// <summary>Low-rank adapter hyper-parameters: delta W = (alpha / rank) B A on each targeted projection.</summary>
@@ -5,7 +7,11 @@ namespace GmsaSharp.Models;
 /// <param name="Alpha">The scale numerator (the GMSA reference: r = 128, alpha = 32).</param>
 /// <param name="Dropout">Dropout on the adapter's input during training.</param>
 /// <param name="Targets">The projections adapted, by HF name (q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj).</param>
-public sealed record LoraSettings(int Rank, double Alpha, double Dropout, IReadOnlyList<string> Targets)
+public sealed record LoraSettings(
+    [property: JsonPropertyName("rank")] int Rank,
+    [property: JsonPropertyName("alpha")] double Alpha,
+    [property: JsonPropertyName("dropout")] double Dropout,
+    [property: JsonPropertyName("targets")] IReadOnlyList<string> Targets)
 {
     /// <summary>Every linear projection of a block.</summary>
     public static readonly IReadOnlyList<string> AllProjections = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"];
@@ -14,6 +20,7 @@ public sealed record LoraSettings(int Rank, double Alpha, double Dropout, IReadO
     public static readonly IReadOnlyList<string> QueryKeyValue = ["q_proj", "k_proj", "v_proj"];
 
     /// <summary>alpha / rank.</summary>
+    [JsonIgnore]
     public double Scale => Alpha / Rank;
 
     /// <summary>Checks the values and names the first bad one.</summary>

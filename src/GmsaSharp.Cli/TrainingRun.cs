@@ -1,5 +1,6 @@
 using GmsaSharp.Training;
 using ScottPlot;
+using Spectre.Console;
 
 namespace GmsaSharp.Cli;
 
@@ -18,8 +19,9 @@ internal static class TrainingRun
         Console.CancelKeyPress += onCancel;
         try
         {
-            var progress = new ConsoleProgress();
-            TrainingResult result = Trainer.Run(stage, options, output, resume, progress, interrupt.Token);
+            TrainingResult result = Console.IsOutputRedirected
+                ? Trainer.Run(stage, options, output, resume, new LineProgress(), interrupt.Token)
+                : RunWithProgressBar(stage, options, output, resume, interrupt.Token);
             string plot = WriteLossCurve(output, stage.Name);
             Console.WriteLine(result.Interrupted
                 ? $"interrupted at step {result.Steps}/{options.Steps}; resume with --resume. Loss curve: {plot}"
@@ -48,9 +50,35 @@ internal static class TrainingRun
         return path;
     }
 
-    private sealed class ConsoleProgress : IProgress<TrainingProgress>
+    // On a terminal: one bar whose label carries the latest loss, learning rate and speed, with an ETA column.
+    private static TrainingResult RunWithProgressBar(ITrainingStage stage, TrainingOptions options, string output, bool resume, CancellationToken cancellationToken)
     {
-        public void Report(TrainingProgress p) =>
-            Console.WriteLine($"step {p.Step}/{p.Steps}  loss {p.Loss:F4}  lr {p.LearningRate:E2}  {p.TokensPerSecond:F0} tok/s  elapsed {p.Elapsed:hh\\:mm\\:ss}  eta {p.Remaining:hh\\:mm\\:ss}");
+        TrainingResult? result = null;
+        AnsiConsole.Progress()
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
+            .Start(context =>
+            {
+                ProgressTask task = context.AddTask($"{stage.Name}", maxValue: options.Steps);
+                result = Trainer.Run(stage, options, output, resume, new SynchronousProgress(p =>
+                {
+                    task.Value = p.Step;
+                    task.Description = Markup.Escape($"{stage.Name} step {p.Step}/{p.Steps} loss {p.Loss:F4} lr {p.LearningRate:E2} {p.TokensPerSecond:F0} tok/s");
+                }), cancellationToken);
+            });
+        return result!;
+    }
+
+    private static string Line(TrainingProgress p) =>
+        $"step {p.Step}/{p.Steps}  loss {p.Loss:F4}  lr {p.LearningRate:E2}  {p.TokensPerSecond:F0} tok/s  elapsed {p.Elapsed:hh\\:mm\\:ss}  eta {p.Remaining:hh\\:mm\\:ss}";
+
+    // Redirected output (a log file): one line per report.
+    private sealed class LineProgress : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress p) => Console.WriteLine(Line(p));
+    }
+
+    private sealed class SynchronousProgress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress value) => report(value);
     }
 }

@@ -1,7 +1,7 @@
 namespace LongDocumentQA;
 
 /// <summary>The sample's command line: every option has a default from the bundled model folder.</summary>
-internal sealed record SampleOptions(string Model, string Gmsa, string Document, IReadOnlyList<string> Questions, int Rate, bool FullPrompt, bool Interactive, bool UsingBundledModel)
+internal sealed record SampleOptions(string Model, string Gmsa, string Document, IReadOnlyList<string> Questions, int Rate, bool FullPrompt, bool Interactive)
 {
     public const string Usage =
         "usage: LongDocumentQA [--document FILE] [--question Q]... [--rate R] [--model DIR] [--gmsa DIR] [--full-prompt] [--no-interactive]";
@@ -38,7 +38,6 @@ internal sealed record SampleOptions(string Model, string Gmsa, string Document,
                 default: throw new ArgumentException($"Unknown argument '{args[i]}'. {Usage}");
             }
         }
-        bool usingBundled = model is null && gmsa is null;
         if (bundled is null && (model is null || gmsa is null))
         {
             throw new BundledModelMissingException();
@@ -51,11 +50,15 @@ internal sealed record SampleOptions(string Model, string Gmsa, string Document,
         {
             questions.AddRange(File.ReadAllLines(Path.Combine(bundled!, "sample-questions.txt")).Where(line => line.Length > 0));
         }
+        if (questions.Count == 0 && !interactive)
+        {
+            throw new ArgumentException($"With --no-interactive, give at least one --question. {Usage}");
+        }
         return new SampleOptions(
             model ?? Path.Combine(bundled!, "base"),
             gmsa ?? Path.Combine(bundled!, "gmsa"),
             document ?? Path.Combine(bundled!, "sample-document.txt"),
-            questions, rate, fullPrompt, interactive, usingBundled);
+            questions, rate, fullPrompt, interactive);
     }
 
     private static IEnumerable<string> Ancestors(string directory)

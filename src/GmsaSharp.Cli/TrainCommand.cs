@@ -91,7 +91,7 @@ internal static class TrainCommand
             string output = result.GetValue(training.Output)!;
             bool resume = result.GetValue(training.Resume);
             using CausalLM lm = CausalLM.FromPretrained(result.GetValue(model)!, training.Common.Read(result));
-            string? start = resume && File.Exists(Path.Combine(output, GmsaConfig.FileName)) ? output : result.GetValue(gmsa);
+            string? start = StartingCheckpoint(output, resume, result.GetValue(gmsa));
             using GmsaCompressor compressor = start is not null
                 ? GmsaCompressor.FromPretrained(start, lm)
                 : GmsaCompressor.Create(lm, new GmsaOptions
@@ -132,7 +132,7 @@ internal static class TrainCommand
             string output = result.GetValue(training.Output)!;
             bool resume = result.GetValue(training.Resume);
             using CausalLM lm = CausalLM.FromPretrained(result.GetValue(model)!, training.Common.Read(result));
-            string start = resume && File.Exists(Path.Combine(output, GmsaConfig.FileName)) ? output : result.GetValue(gmsa)!;
+            string start = StartingCheckpoint(output, resume, result.GetValue(gmsa))!;
             using GmsaCompressor compressor = GmsaCompressor.FromPretrained(start, lm);
             var keft = new LoraSettings(result.GetValue(rank), result.GetValue(alpha), result.GetValue(dropout), LoraSettings.QueryKeyValue);
             var stage = new KeftStage(compressor, GmsaJsonl.Read(result.GetValue(data)!, requireQa: true), TrainingCliOptions.ParseRates(result.GetValue(rates)!), keft, options.Seed);
@@ -141,6 +141,10 @@ internal static class TrainCommand
         }));
         return command;
     }
+
+    // A resumed GMSA stage restarts from its own artifact (the checkpoint then restores the exact weights).
+    private static string? StartingCheckpoint(string output, bool resume, string? given) =>
+        resume && File.Exists(Path.Combine(output, GmsaConfig.FileName)) ? output : given;
 
     private static OverlongPolicy ParsePolicy(string text) =>
         Enum.TryParse(text, ignoreCase: true, out OverlongPolicy policy) ? policy : throw new ArgumentException($"--overlong must be window or reject, got '{text}'.");

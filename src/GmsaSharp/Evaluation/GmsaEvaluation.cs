@@ -52,11 +52,11 @@ public sealed class GmsaEvaluation(GmsaCompressor compressor, GenerationOptions 
         var predictions = new List<string>();
         var references = new List<string>();
         double contextTokens = 0, softTokens = 0, milliseconds = 0;
+        IReadOnlyList<int> instruction = Tokenizer.Encode(compressor.Config.AutoencodeInstruction, addBos: false);
         foreach (GmsaSample sample in samples)
         {
             var clock = Stopwatch.StartNew();
             using CompressedContext context = compressor.Compress(sample.Input, rate, cancellationToken: cancellationToken);
-            IReadOnlyList<int> instruction = Tokenizer.Encode(compressor.Config.AutoencodeInstruction, addBos: false);
             var reconstruction = options with { MaxNewTokens = Math.Min(context.SourceTokens + 16, Lm.Config.MaxPositionEmbeddings - context.SoftTokenCount - instruction.Count) };
             string text = TextGeneration.CollectAsync(Tokenizer, compressor.AnswerTokens(context, instruction, reconstruction, cancellationToken), 0, reconstruction, cancellationToken)
                 .GetAwaiter().GetResult().Text;

@@ -13,6 +13,7 @@ internal static class TrainCommand
     public static Command Create() => new("train", "Train a base decoder (pretrain) or a GMSA compressor (autoencode, then keft).")
     {
         Pretrain(),
+        Qa(),
         Autoencode(),
         Keft(),
     };
@@ -25,17 +26,52 @@ internal static class TrainCommand
         var tokenizer = new Option<string?>("--tokenizer") { Description = "With --config: the folder holding tokenizer.json / tokenizer_config.json." };
         var data = new Option<string[]>("--data") { Description = "Plain-text training file(s); each file is one stream (EOS added at its end).", Required = true, AllowMultipleArgumentsPerToken = true };
         var sequence = new Option<int>("--seq-len") { Description = "Tokens predicted per training sequence.", DefaultValueFactory = _ => 1024 };
-        var command = new Command("pretrain", "Causal-LM training of a decoder, from scratch (--config, --tokenizer) or from a model (--model).") { model, config, tokenizer, data, sequence };
+        var packing = new Option<string>("--packing")
+        {
+            Description = "stream: cut the text into full sequences; records: one EOS-terminated record (e.g. a document and its questions) per sequence, cutting only records longer than --seq-len.",
+            DefaultValueFactory = _ => "stream",
+        };
+        var command = new Command("pretrain", "Causal-LM training of a decoder, from scratch (--config, --tokenizer) or from a model (--model).") { model, config, tokenizer, data, sequence, packing };
         training.AddTo(command);
         command.SetAction((result, cancellationToken) => CliErrors.Run(() =>
         {
+            PretrainPacking packed = Enum.TryParse(result.GetValue(packing), ignoreCase: true, out PretrainPacking parsed) && Enum.IsDefined(parsed)
+                ? parsed : throw new ArgumentException($"--packing must be stream or records, got '{result.GetValue(packing)}'.");
             TrainingOptions options = training.Read(result);
             ComputeOptions compute = training.Common.Read(result);
             string output = result.GetValue(training.Output)!;
             bool resume = result.GetValue(training.Resume);
             using CausalLM lm = LoadOrCreate(result.GetValue(model), result.GetValue(config), result.GetValue(tokenizer), output, resume, compute, options.Seed);
-            var stage = new PretrainStage(lm, result.GetValue(data)!, result.GetValue(sequence), options.Seed);
-            Console.WriteLine($"pretrain: {lm.parameters().Sum(p => p.numel()):N0} parameters, {stage.Tokens:N0} tokens in {stage.Sequences:N0} sequences; {lm.Environment.Describe()}");
+            var stage = new PretrainStage(lm, result.GetValue(data)!, result.GetValue(sequence), options.Seed, packed);
+            Console.WriteLine($"pretrain: {lm.parameters().Sum(p => p.numel()):N0} parameters, {stage.Tokens:N0} tokens in {stage.Sequences:N0} sequences" +
+                (packed == PretrainPacking.Records ? $" ({stage.WindowedRecords:N0} records longer than --seq-len cut into windows)" : "") + $"; {lm.Environment.Describe()}");
+            return Task.FromResult(TrainingRun.Run(stage, options, output, resume, cancellationToken));
+        }));
+        return command;
+    }
+
+    private static Command Qa()
+    {
+        var training = new TrainingCliOptions();
+        var model = new Option<string>("--model") { Description = "The decoder to fine-tune (HF folder).", Required = true };
+        var data = new Option<string>("--data") { Description = "JSONL with {\"input\", \"prompt\", \"answer\"} per line; consecutive lines with the same input share one copy of it.", Required = true };
+        var sequence = new Option<int>("--seq-len") { Description = "Most tokens per training sequence (context and the questions packed after it).", DefaultValueFactory = _ => 1024 };
+        var questionTemplate = new Option<string>("--question-template") { Description = "Question prompt after the context; {question} is replaced. Use the GMSA checkpoint's.", DefaultValueFactory = _ => "{question}" };
+        var answerPrefix = new Option<string>("--answer-prefix") { Description = "Text before each answer (e.g. a space after 'Answer:').", DefaultValueFactory = _ => "" };
+        var contextLoss = new Option<bool>("--context-loss") { Description = "Also train on the context tokens (language modelling), not only on the answers." };
+        var command = new Command("qa", "Fine-tune a decoder to answer questions from a full, uncompressed context (loss on the answers).")
+            { model, data, sequence, questionTemplate, answerPrefix, contextLoss };
+        training.AddTo(command);
+        command.SetAction((result, cancellationToken) => CliErrors.Run(() =>
+        {
+            TrainingOptions options = training.Read(result);
+            string output = result.GetValue(training.Output)!;
+            bool resume = result.GetValue(training.Resume);
+            // On --resume the checkpoint then overwrites every weight exactly.
+            using CausalLM lm = CausalLM.FromPretrained(result.GetValue(model)!, training.Common.Read(result));
+            var stage = new FullContextQaStage(lm, GmsaJsonl.Read(result.GetValue(data)!, requireQa: true), result.GetValue(questionTemplate)!,
+                result.GetValue(answerPrefix)!, result.GetValue(sequence), result.GetValue(contextLoss), options.Seed);
+            Console.WriteLine($"qa: {stage.Report}; {stage.Sequences:N0} sequences; {lm.Environment.Describe()}");
             return Task.FromResult(TrainingRun.Run(stage, options, output, resume, cancellationToken));
         }));
         return command;

@@ -3,10 +3,41 @@ using static TorchSharp.torch;
 
 namespace GmsaSharp.Training;
 
-/// <summary>Teacher-forced cross-entropy of a target after a prefix of input embeddings, computing vocabulary
-/// logits only at the positions that predict the target.</summary>
+/// <summary>Teacher-forced cross-entropy losses of the decoder.</summary>
 public static class DecoderLoss
 {
+    private const int IgnoredLabel = -100;
+
+    /// <summary>
+    /// Mean next-token cross-entropy over a batch of token sequences, right-padded to the longest, counting only
+    /// the tokens marked in <c>Trained</c> (null: every token after the first). Returns the loss and how many
+    /// tokens it predicts.
+    /// </summary>
+    public static (Tensor Loss, long Tokens) NextToken(CausalLM lm, IReadOnlyList<(int[] Tokens, bool[]? Trained)> batch)
+    {
+        int width = batch.Max(s => s.Tokens.Length) - 1;
+        var inputs = new long[batch.Count * width];
+        var labels = new long[batch.Count * width];
+        long predicted = 0;
+        for (int row = 0; row < batch.Count; row++)
+        {
+            (int[] tokens, bool[]? trained) = batch[row];
+            for (int i = 0; i < width; i++)
+            {
+                bool real = i + 1 < tokens.Length;
+                bool counted = real && (trained is null || trained[i + 1]);
+                inputs[row * width + i] = real ? tokens[i] : 0;
+                labels[row * width + i] = counted ? tokens[i + 1] : IgnoredLabel;
+                predicted += counted ? 1 : 0;
+            }
+        }
+        // Right padding needs no attention mask: causal attention never looks right, and padded labels are ignored.
+        Tensor logits = lm.Forward(tensor(inputs, dtype: ScalarType.Int64).reshape(batch.Count, width));
+        Tensor target = tensor(labels, dtype: ScalarType.Int64, device: logits.device);
+        return (nn.functional.cross_entropy(logits.reshape(-1, logits.shape[^1]), target, ignore_index: IgnoredLabel), predicted);
+    }
+
+    /// <summary>Computes vocabulary logits only at the positions that predict the target.</summary>
     /// <summary>Summed cross-entropy of <paramref name="target"/> after <paramref name="prefix"/> [1, P, hidden].</summary>
     public static Tensor TargetAfterPrefix(CausalLM lm, Tensor prefix, IReadOnlyList<int> target, IProjectionAdapters? adapters)
     {

@@ -6,19 +6,21 @@ namespace GmsaSharp.Training;
 
 /// <summary>
 /// Ordinary causal-LM training of every decoder weight on plain text. Each file is tokenized whole (special
-/// tokens such as an end-of-text marker inside it are kept), followed by EOS unless it already ends with one;
-/// the files form one stream cut into sequences of <c>sequenceLength</c> predicted tokens. The last, shorter
-/// sequence is kept, not dropped.
+/// tokens such as an end-of-text marker inside it are kept), followed by EOS unless it already ends with one.
+/// <see cref="PretrainPacking.Stream"/> cuts the files' one stream into sequences of <c>sequenceLength</c>
+/// predicted tokens; <see cref="PretrainPacking.Records"/> gives every EOS-terminated record a sequence of its
+/// own, so a document and the questions after it are never split apart, and cuts only records longer than a
+/// sequence into consecutive windows (counted in <see cref="WindowedRecords"/>). Short last pieces are kept,
+/// never dropped.
 /// </summary>
 public sealed class PretrainStage : ITrainingStage
 {
-    private const int IgnoredLabel = -100;
     private readonly CausalLM _lm;
     private readonly List<int[]> _sequences = [];
     private readonly EpochSampler _sampler;
 
     /// <summary>Prepares <paramref name="textFiles"/> for <paramref name="lm"/>, which needs a tokenizer and an EOS token.</summary>
-    public PretrainStage(CausalLM lm, IReadOnlyList<string> textFiles, int sequenceLength, long seed)
+    public PretrainStage(CausalLM lm, IReadOnlyList<string> textFiles, int sequenceLength, long seed, PretrainPacking packing = PretrainPacking.Stream)
     {
         if (sequenceLength < 2 || sequenceLength >= lm.Config.MaxPositionEmbeddings)
         {
@@ -44,10 +46,24 @@ public sealed class PretrainStage : ITrainingStage
         {
             throw new InvalidDataException($"The text files ({string.Join(", ", textFiles)}) hold fewer than 2 tokens.");
         }
-        // Consecutive sequences overlap by one token so every token is predicted exactly once.
-        for (int start = 0; start < stream.Count - 1; start += sequenceLength)
+        if (packing == PretrainPacking.Stream)
         {
-            _sequences.Add(stream.GetRange(start, Math.Min(sequenceLength + 1, stream.Count - start)).ToArray());
+            AddWindows(stream, sequenceLength);
+        }
+        else
+        {
+            int start = 0;
+            for (int i = 0; i < stream.Count; i++)
+            {
+                if (lm.EosTokenIds.Contains(stream[i]))
+                {
+                    // The record with its EOS: the model learns where a record ends.
+                    List<int> record = stream.GetRange(start, i + 1 - start);
+                    WindowedRecords += record.Count - 1 > sequenceLength ? 1 : 0;
+                    AddWindows(record, sequenceLength);
+                    start = i + 1;
+                }
+            }
         }
         Tokens = stream.Count;
         _sampler = new EpochSampler(_sequences.Count, seed);
@@ -63,6 +79,21 @@ public sealed class PretrainStage : ITrainingStage
     /// <summary>Training sequences.</summary>
     public int Sequences => _sequences.Count;
 
+    /// <summary>The training sequences' tokens (each one longer than the tokens it predicts).</summary>
+    internal IReadOnlyList<int[]> SequenceTokens => _sequences;
+
+    /// <summary>With <see cref="PretrainPacking.Records"/>: records longer than a sequence, cut into windows.</summary>
+    public int WindowedRecords { get; }
+
+    // Consecutive windows overlap by one token so every token after the first is predicted exactly once.
+    private void AddWindows(List<int> tokens, int sequenceLength)
+    {
+        for (int start = 0; start < tokens.Count - 1; start += sequenceLength)
+        {
+            _sequences.Add(tokens.GetRange(start, Math.Min(sequenceLength + 1, tokens.Count - start)).ToArray());
+        }
+    }
+
     /// <inheritdoc/>
     public string Name => "pretrain";
 
@@ -70,29 +101,8 @@ public sealed class PretrainStage : ITrainingStage
     public IReadOnlyList<(string Name, Parameter Parameter)> TrainableParameters => _lm.named_parameters().ToList();
 
     /// <inheritdoc/>
-    public (Tensor Loss, long Tokens) MicroBatchLoss(long index, int batchSize, long seed)
-    {
-        int[][] batch = Enumerable.Range(0, batchSize).Select(j => _sequences[_sampler.At(index * batchSize + j)]).ToArray();
-        int width = batch.Max(s => s.Length);
-        var inputs = new long[batchSize * (width - 1)];
-        var labels = new long[batchSize * (width - 1)];
-        long predicted = 0;
-        for (int row = 0; row < batchSize; row++)
-        {
-            for (int i = 0; i < width - 1; i++)
-            {
-                bool real = i + 1 < batch[row].Length;
-                inputs[row * (width - 1) + i] = real ? batch[row][i] : 0;
-                labels[row * (width - 1) + i] = real ? batch[row][i + 1] : IgnoredLabel;
-                predicted += real ? 1 : 0;
-            }
-        }
-        // Right padding needs no attention mask: causal attention never looks right, and padded labels are ignored.
-        Tensor logits = _lm.Forward(tensor(inputs, dtype: ScalarType.Int64).reshape(batchSize, width - 1));
-        Tensor target = tensor(labels, dtype: ScalarType.Int64, device: logits.device);
-        Tensor loss = nn.functional.cross_entropy(logits.reshape(-1, logits.shape[^1]), target, ignore_index: IgnoredLabel);
-        return (loss, predicted);
-    }
+    public (Tensor Loss, long Tokens) MicroBatchLoss(long index, int batchSize, long seed) =>
+        DecoderLoss.NextToken(_lm, Enumerable.Range(0, batchSize).Select(j => (_sequences[_sampler.At(index * batchSize + j)], (bool[]?)null)).ToArray());
 
     /// <inheritdoc/>
     public void SetTraining(bool training) => _lm.train(training);

@@ -30,7 +30,9 @@ public sealed class TrainAndEvalCliTests : IDisposable
         string[] common = ["--dtype", "float32", "--log-every", "1", "--seed", "3"];
 
         Ok(CliTests.Run(["train", "pretrain", "--config", P("config.json"), "--tokenizer", P("bio/tokenizer"), "--data", P("bio/train/pretrain.txt"),
-            "--seq-len", "128", "--steps", "3", "--out", P("base"), .. common]));
+            "--seq-len", "128", "--packing", "records", "--steps", "3", "--out", P("base"), .. common]));
+        Ok(CliTests.Run(["train", "qa", "--model", P("base"), "--data", P("bio/train/qa.jsonl"), "--seq-len", "512",
+            "--question-template", "Question: {question}\nAnswer:", "--answer-prefix", " ", "--context-loss", "--steps", "2", "--out", P("qa"), .. common]));
         Ok(CliTests.Run(["train", "autoencode", "--model", P("base"), "--data", P("bio/train/ae.jsonl"), "--rates", "4,8", "--encoder-layers", "1",
             "--lora-rank", "4", "--window", "64", "--steps", "2", "--question-template", "Question: {question}\nAnswer:", "--answer-prefix", " ",
             "--out", P("ae"), .. common]));
@@ -39,7 +41,7 @@ public sealed class TrainAndEvalCliTests : IDisposable
         Ok(CliTests.Run("eval", "--model", P("base"), "--gmsa", P("gmsa"), "--data", P("bio/test/qa.jsonl"), "--limit", "2", "--rates", "4",
             "--truncation", "--max-new-tokens", "4", "--dtype", "float32", "--out", P("eval")));
 
-        foreach (string stage in new[] { "base", "ae", "gmsa" })
+        foreach (string stage in new[] { "base", "qa", "ae", "gmsa" })
         {
             Assert.True(File.Exists(P($"{stage}/loss.png")), $"{stage} has no loss curve");
             Assert.True(File.Exists(P($"{stage}/checkpoint/trainer_state.json")), $"{stage} has no checkpoint");
@@ -73,6 +75,15 @@ public sealed class TrainAndEvalCliTests : IDisposable
         Assert.Equal(2, again.Code);
         Assert.Contains("already holds a checkpoint", again.Error);
         Assert.Equal(new[] { 1, 2, 3, 4 }, File.ReadAllLines(P("base/metrics.jsonl")).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("step").GetInt32()).ToArray());
+    }
+
+    [Fact]
+    public void AnUnknownPackingIsNamedInTheError()
+    {
+        var result = CliTests.Run("train", "pretrain", "--model", "/nonexistent", "--data", "x.txt", "--steps", "1", "--out", P("o"), "--packing", "zip");
+
+        Assert.Equal(2, result.Code);
+        Assert.Contains("--packing must be stream or records, got 'zip'", result.Error);
     }
 
     [Theory]

@@ -126,6 +126,98 @@ public sealed class TrainingTests : IDisposable
     }
 
     [Fact]
+    public void RecordPackingKeepsEachRecordInItsOwnSequencesAndWindowsOnlyLongOnes()
+    {
+        using var lm = LoadModel();
+        int eos = lm.EosTokenIds.Single();
+        string text = Path.Combine(_directory, "records.txt");
+        string[] records = ["the cat sat.", "the dog ate the cat food. the cat sat on the mat. the dog sat.", "the mat."];
+        File.WriteAllText(text, string.Concat(records.Select(r => r + TinyTextModel.EosToken)));
+        int[][] tokens = records.Select(r => (int[])[.. lm.Tokenizer!.Encode(r, addBos: false), eos]).ToArray();
+        int sequenceLength = tokens[1].Length - 3;
+        Assert.True(tokens[0].Length - 1 <= sequenceLength && tokens[2].Length - 1 <= sequenceLength);
+
+        var stage = new PretrainStage(lm, [text], sequenceLength, seed: 1, PretrainPacking.Records);
+
+        // Record 1 is cut into a full window and the rest (overlapping by one token); the others fit whole.
+        int[] window1 = tokens[1][..(sequenceLength + 1)], window2 = tokens[1][sequenceLength..];
+        Assert.Equal([tokens[0], window1, window2, tokens[2]], stage.SequenceTokens);
+        Assert.Equal(1, stage.WindowedRecords);
+        Assert.Equal(tokens.Sum(t => t.Length), stage.Tokens);
+
+        var streamed = new PretrainStage(lm, [text], sequenceLength, seed: 1);
+        Assert.Equal(0, streamed.WindowedRecords);
+        Assert.Equal(tokens.SelectMany(t => t), streamed.SequenceTokens[0].Concat(streamed.SequenceTokens.Skip(1).SelectMany(s => s.Skip(1))));
+        Assert.Contains(streamed.SequenceTokens, s => s.SkipLast(1).Contains(eos));
+    }
+
+    [Fact]
+    public void FullContextQaPacksQuestionsAfterOneCopyOfTheirContextAndTrainsOnlyTheAnswers()
+    {
+        using var lm = LoadModel();
+        var tokenizer = lm.Tokenizer!;
+        int eos = lm.EosTokenIds.Single();
+        GmsaSample[] samples =
+        [
+            new("the cat sat on the mat.", "who sat?", ["the cat"], 1),
+            new("the cat sat on the mat.", "where?", ["the mat"], 2),
+            new("the dog ate.", "who ate?", ["the dog"], 3),
+        ];
+        int[] Ids(string text) => [.. tokenizer.Encode(text, addBos: false)];
+
+        var stage = new FullContextQaStage(lm, samples, "Q: {question}\nA:", " ", sequenceLength: 100, trainContext: false, seed: 1);
+
+        Assert.Equal(2, stage.Sequences);
+        (int[] tokens, bool[] trained) = stage.SequenceTokens[0];
+        int[] context = [.. Ids("the cat sat on the mat."), .. Ids("\n\n")];
+        int[] first = Ids("Q: who sat?\nA:"), firstAnswer = [.. Ids(" the cat"), .. Ids("\n")];
+        int[] second = Ids("Q: where?\nA:"), secondAnswer = [.. Ids(" the mat"), eos];
+        Assert.Equal([.. context, .. first, .. firstAnswer, .. second, .. secondAnswer], tokens);
+        bool[] expected = [.. context.Select(_ => false), .. first.Select(_ => false), .. firstAnswer.Select(_ => true),
+            .. second.Select(_ => false), .. secondAnswer.Select(_ => true)];
+        Assert.Equal(expected, trained);
+        Assert.Equal(new DataReport(3, 3, 0, 0), stage.Report);
+
+        var withContext = new FullContextQaStage(lm, samples, "Q: {question}\nA:", " ", sequenceLength: 100, trainContext: true, seed: 1);
+        Assert.All(withContext.SequenceTokens[0].Trained.Take(context.Length), Assert.True);
+    }
+
+    [Fact]
+    public void FullContextQaRepeatsTheContextForQuestionsThatDoNotFitAndRejectsContextsThatLeaveNoRoom()
+    {
+        using var lm = LoadModel();
+        GmsaSample[] samples =
+        [
+            new("the cat sat.", "who sat?", ["the cat"], 1),
+            new("the cat sat.", "who sat there?", ["the cat"], 2),
+            new("the dog ate the cat food. the cat sat on the mat. the dog sat on the mat.", "who?", ["the dog"], 3),
+        ];
+        int one = lm.Tokenizer!.Encode("the cat sat.\n\nwho sat there? the cat", addBos: false).Count + 1;
+
+        var stage = new FullContextQaStage(lm, samples, "{question}", " ", sequenceLength: one + 2, trainContext: false, seed: 1);
+
+        Assert.Equal(2, stage.Sequences);
+        Assert.All(stage.SequenceTokens, s => Assert.True(s.Tokens.Length - 1 <= one + 2));
+        Assert.Equal(new DataReport(3, 2, 0, 1), stage.Report);
+        Assert.Throws<InvalidDataException>(() => new FullContextQaStage(lm, samples[2..], "{question}", "", sequenceLength: 8, trainContext: false, seed: 1));
+        Assert.Throws<ArgumentException>(() => new FullContextQaStage(lm, samples, "no placeholder", "", sequenceLength: 64, trainContext: false, seed: 1));
+    }
+
+    [Fact]
+    public void FullContextQaTrainingLearnsTheAnswers()
+    {
+        using var lm = LoadModel();
+        var stage = new FullContextQaStage(lm, QaSamples, "{question}", " ", sequenceLength: 64, trainContext: false, seed: 1);
+        string output = Path.Combine(_directory, "qa");
+
+        Trainer.Run(stage, new TrainingOptions { Steps = 40, LearningRate = 3e-3, WarmupSteps = 4, BatchSize = 2, WeightDecay = 0 }, output, resume: false);
+
+        double first = FirstAndLastLoss(output, out double last);
+        Assert.True(last < first / 5, $"loss fell only from {first:F3} to {last:F3}");
+        Assert.True(File.Exists(Path.Combine(output, "model.safetensors")));
+    }
+
+    [Fact]
     public void ResumingFromACheckpointReproducesUninterruptedTraining()
     {
         var options = new TrainingOptions { Steps = 8, LearningRate = 1e-3, WarmupSteps = 2, BatchSize = 2, Seed = 3, CheckpointEvery = 4 };

@@ -1,0 +1,158 @@
+using GmsaSharp.Models;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace GmsaSharp.Training;
+
+/// <summary>
+/// Supervised fine-tuning of every decoder weight on question answering over the whole, uncompressed context:
+/// the layout the full-prompt baseline reads, <c>context\n\nprompt(q1) a1\nprompt(q2) a2 ... EOS</c>, with the
+/// questions about one context (consecutive JSONL lines with the same <c>input</c>) packed after a single copy
+/// of it. The loss is on the answers and the separator or EOS that ends each one, optionally also on the
+/// context (ordinary language modelling). A context whose questions do not all fit in one sequence is
+/// repeated for the rest; a context that leaves no room for even one question is rejected and counted.
+/// </summary>
+/// <remarks>
+/// Pretraining on the same text spends most of its gradient on predicting documents and questions; in-context
+/// retrieval, what reading a long document needs, gets a small share. Training on answers alone makes the
+/// decoder learn to look things up.
+/// </remarks>
+public sealed class FullContextQaStage : ITrainingStage
+{
+    private readonly CausalLM _lm;
+    private readonly List<(int[] Tokens, bool[] Trained)> _sequences = [];
+    private readonly EpochSampler _sampler;
+
+    /// <summary>Prepares QA <paramref name="samples"/> for <paramref name="lm"/>, which needs a tokenizer and an EOS token.</summary>
+    /// <param name="lm">The decoder to train.</param>
+    /// <param name="samples">QA samples; consecutive ones with the same input share a sequence.</param>
+    /// <param name="questionTemplate">The question prompt, with <c>{question}</c> (as the GMSA checkpoint will use).</param>
+    /// <param name="answerPrefix">Text before each answer (e.g. a space after "Answer:").</param>
+    /// <param name="sequenceLength">Most tokens per training sequence.</param>
+    /// <param name="trainContext">Also train on the context tokens.</param>
+    /// <param name="seed">Sample order seed.</param>
+    public FullContextQaStage(CausalLM lm, IReadOnlyList<GmsaSample> samples, string questionTemplate, string answerPrefix, int sequenceLength, bool trainContext, long seed)
+    {
+        if (sequenceLength < 2 || sequenceLength > lm.Config.MaxPositionEmbeddings)
+        {
+            throw new ArgumentOutOfRangeException(nameof(sequenceLength), sequenceLength, $"The sequence length must be between 2 and {lm.Config.MaxPositionEmbeddings}.");
+        }
+        if (!questionTemplate.Contains("{question}", StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"The question template must contain {{question}}, got '{questionTemplate}'.", nameof(questionTemplate));
+        }
+        _lm = lm;
+        var tokenizer = lm.Tokenizer ?? throw new InvalidOperationException("Full-context QA training needs the model's tokenizer.");
+        int eos = lm.EosTokenIds.Count > 0 ? lm.EosTokenIds.Min() : throw new InvalidOperationException("Full-context QA training needs an EOS token.");
+        int[] blankLine = [.. tokenizer.Encode("\n\n", addBos: false)];
+        int[] newline = [.. tokenizer.Encode("\n", addBos: false)];
+        int rejected = 0;
+        foreach ((string text, GmsaSample[] questions) in GroupConsecutive(samples))
+        {
+            int[] context = [.. tokenizer.Encode(text, addBos: false), .. blankLine];
+            var tokens = new List<int>();
+            var trained = new List<bool>();
+            void Start()
+            {
+                tokens.Clear();
+                trained.Clear();
+                tokens.AddRange(context);
+                trained.AddRange(Enumerable.Repeat(trainContext, context.Length));
+            }
+            void Finish()
+            {
+                // The last answer ends the record: its separator becomes EOS.
+                tokens.RemoveRange(tokens.Count - newline.Length, newline.Length);
+                trained.RemoveRange(trained.Count - newline.Length, newline.Length);
+                tokens.Add(eos);
+                trained.Add(true);
+                _sequences.Add((tokens.ToArray(), trained.ToArray()));
+            }
+            Start();
+            bool any = false;
+            foreach (GmsaSample sample in questions)
+            {
+                if (sample.Prompt is null || sample.Answers.Count == 0)
+                {
+                    throw new InvalidDataException($"QA sample on line {sample.Line} has no prompt or answer.");
+                }
+                int[] prompt = [.. tokenizer.Encode(questionTemplate.Replace("{question}", sample.Prompt, StringComparison.Ordinal), addBos: false)];
+                int[] answer = [.. tokenizer.Encode(answerPrefix + sample.Answers[0], addBos: false), .. newline];
+                // Predicting a token needs the one after it: a sequence of n tokens trains n - 1 predictions.
+                if (tokens.Count + prompt.Length + answer.Length - 1 > sequenceLength && any)
+                {
+                    Finish();
+                    Start();
+                    any = false;
+                }
+                if (tokens.Count + prompt.Length + answer.Length - 1 > sequenceLength)
+                {
+                    rejected++;
+                    continue;
+                }
+                tokens.AddRange(prompt);
+                trained.AddRange(Enumerable.Repeat(false, prompt.Length));
+                tokens.AddRange(answer);
+                trained.AddRange(Enumerable.Repeat(true, answer.Length));
+                any = true;
+            }
+            if (any)
+            {
+                Finish();
+            }
+        }
+        Report = new DataReport(samples.Count, samples.Count - rejected, 0, rejected);
+        if (_sequences.Count == 0)
+        {
+            throw new InvalidDataException($"No full-context QA sample fits in {sequenceLength} tokens: {Report}.");
+        }
+        _sampler = new EpochSampler(_sequences.Count, seed);
+        foreach (Parameter parameter in lm.parameters())
+        {
+            parameter.requires_grad = true;
+        }
+    }
+
+    /// <summary>What preparation kept and rejected (a rejected sample's context alone fills a sequence).</summary>
+    public DataReport Report { get; }
+
+    /// <summary>Training sequences.</summary>
+    public int Sequences => _sequences.Count;
+
+    /// <summary>Each sequence's tokens and which of them are trained (predicted with a loss).</summary>
+    internal IReadOnlyList<(int[] Tokens, bool[] Trained)> SequenceTokens => _sequences;
+
+    /// <inheritdoc/>
+    public string Name => "qa";
+
+    /// <inheritdoc/>
+    public IReadOnlyList<(string Name, Parameter Parameter)> TrainableParameters => _lm.named_parameters().ToList();
+
+    /// <inheritdoc/>
+    public (Tensor Loss, long Tokens) MicroBatchLoss(long index, int batchSize, long seed) =>
+        DecoderLoss.NextToken(_lm, Enumerable.Range(0, batchSize).Select(j =>
+        {
+            (int[] tokens, bool[] trained) = _sequences[_sampler.At(index * batchSize + j)];
+            return (tokens, (bool[]?)trained);
+        }).ToArray());
+
+    /// <inheritdoc/>
+    public void SetTraining(bool training) => _lm.train(training);
+
+    /// <inheritdoc/>
+    public void SaveArtifact(string directory) => _lm.SavePretrained(directory);
+
+    // Consecutive lines with the same context, in file order (a context asked about again later starts a new group).
+    private static IEnumerable<(string Context, GmsaSample[] Questions)> GroupConsecutive(IReadOnlyList<GmsaSample> samples)
+    {
+        int start = 0;
+        for (int i = 1; i <= samples.Count; i++)
+        {
+            if (i == samples.Count || samples[i].Input != samples[start].Input)
+            {
+                yield return (samples[start].Input, samples.Skip(start).Take(i - start).ToArray());
+                start = i;
+            }
+        }
+    }
+}

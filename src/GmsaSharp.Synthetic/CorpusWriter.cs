@@ -35,6 +35,19 @@ public static class CorpusWriter
         });
     }
 
+    /// <summary>Writes one <c>{"input": document, "prompt": instruction, "answer": document}</c> line per document; returns the line count.</summary>
+    public static int WriteRestatements(string path, IEnumerable<SyntheticDocument> documents, string instruction)
+    {
+        ArgumentNullException.ThrowIfNull(documents);
+        ArgumentException.ThrowIfNullOrEmpty(instruction);
+        return WriteLines(path, documents, (json, document) =>
+        {
+            json.WriteString("input", document.Text);
+            json.WriteString("prompt", instruction);
+            json.WriteString("answer", document.Text);
+        });
+    }
+
     /// <summary>
     /// Writes pretraining text: for each document, <see cref="PretrainingRecord"/> followed by
     /// <paramref name="endOfText"/>, with nothing in between, so splitting the file on <paramref name="endOfText"/>

@@ -2,8 +2,9 @@ namespace GmsaSharp.Synthetic;
 
 /// <summary>
 /// Writes the whole synthetic corpus: one world, split into people for train / validation / test, and for each
-/// split a folder with ae.jsonl (documents), qa.jsonl (questions with answers) and pretrain.txt (documents
-/// followed by their answered questions, each record ended by the EOS token).
+/// split a folder with ae.jsonl (documents), qa.jsonl (questions with answers), restate.jsonl (each document
+/// asked back word for word) and pretrain.txt (documents followed by their answered questions, each record
+/// ended by the EOS token).
 /// </summary>
 public static class SyntheticCorpus
 {
@@ -12,6 +13,16 @@ public static class SyntheticCorpus
 
     /// <summary>The file of QA records in each split folder.</summary>
     public const string QaFile = "qa.jsonl";
+
+    /// <summary>
+    /// The file of restatement records in each split folder: QA lines whose answer is the whole document. A frozen
+    /// decoder can only be taught to reconstruct text from soft tokens (GMSA's autoencoding) if it can copy text
+    /// it has read; pretrained LLMs can, a small model trained from scratch learns it from these.
+    /// </summary>
+    public const string RestateFile = "restate.jsonl";
+
+    /// <summary>The question of every restatement record (GMSA's default autoencoding instruction).</summary>
+    public const string RestateInstruction = "Restate the aforementioned text.";
 
     /// <summary>The file of pretraining text in each split folder.</summary>
     public const string PretrainingFile = "pretrain.txt";
@@ -50,6 +61,7 @@ public static class SyntheticCorpus
         Directory.CreateDirectory(directory);
         int documentLines = CorpusWriter.WriteJsonl(Path.Combine(directory, AutoencoderFile), documents);
         int qaLines = CorpusWriter.WriteJsonl(Path.Combine(directory, QaFile), items);
+        CorpusWriter.WriteRestatements(Path.Combine(directory, RestateFile), documents, RestateInstruction);
         long characters = CorpusWriter.WritePretrainingText(Path.Combine(directory, PretrainingFile), documents, items, options.EndOfTextToken);
         return new SyntheticSplitCounts(name, people.Count, documentLines, qaLines, characters);
     }

@@ -16,7 +16,7 @@ public class SyntheticCorpusTests
     };
 
     private static readonly string[] Splits = ["train", "validation", "test"];
-    private static readonly string[] Files = [SyntheticCorpus.AutoencoderFile, SyntheticCorpus.QaFile, SyntheticCorpus.PretrainingFile];
+    private static readonly string[] Files = [SyntheticCorpus.AutoencoderFile, SyntheticCorpus.QaFile, SyntheticCorpus.RestateFile, SyntheticCorpus.PretrainingFile];
 
     [Fact]
     public void SameSeedWritesIdenticalBytesAndAnotherSeedDoesNot()
@@ -65,6 +65,14 @@ public class SyntheticCorpusTests
                 Assert.Contains(q.GetProperty("answer").GetString()!, q.GetProperty("input").GetString()!);
             });
 
+            List<JsonElement> restatements = ReadJsonl(Path.Combine(directory, SyntheticCorpus.RestateFile));
+            Assert.Equal(documents.Select(d => d.GetProperty("input").GetString()), restatements.Select(r => r.GetProperty("input").GetString()));
+            Assert.All(restatements, r =>
+            {
+                Assert.Equal(r.GetProperty("input").GetString(), r.GetProperty("answer").GetString());
+                Assert.Equal(SyntheticCorpus.RestateInstruction, r.GetProperty("prompt").GetString());
+            });
+
             string pretraining = File.ReadAllText(Path.Combine(directory, SyntheticCorpus.PretrainingFile));
             Assert.Equal(split.PretrainingCharacters, pretraining.Length);
             string[] records = pretraining.Split(Small.EndOfTextToken);
@@ -73,6 +81,10 @@ public class SyntheticCorpusTests
             Assert.StartsWith(documents[0].GetProperty("input").GetString()! + "\n\nQuestion: ", records[0]);
         }
     }
+
+    [Fact]
+    public void RestatementsAskWithGmsasAutoencodingInstruction() =>
+        Assert.Equal(SyntheticCorpus.RestateInstruction, new GmsaSharp.Compression.GmsaOptions().AutoencodeInstruction);
 
     [Fact]
     public void NoPersonAppearsInTwoSplits()

@@ -159,8 +159,13 @@ internal static class TrainCommand
         var rank = new Option<int>("--keft-rank") { Description = "Rank of the LoRA on the decoder's q/k/v.", DefaultValueFactory = _ => 64 };
         var alpha = new Option<double>("--keft-alpha") { Description = "Alpha of that LoRA.", DefaultValueFactory = _ => 32 };
         var dropout = new Option<double>("--keft-dropout") { Description = "Dropout of that LoRA.", DefaultValueFactory = _ => 0.05 };
+        var perContext = new Option<int>("--questions-per-context")
+        {
+            Description = "Consecutive questions about one context trained after a single compression of it (the paper: 1); more makes each compression pay for several answers.",
+            DefaultValueFactory = _ => 1,
+        };
         var command = new Command("keft", "GMSA stage 2 (Knowledge Extraction Fine-Tuning): train LoRA on the decoder's q/k/v to answer from soft tokens.")
-            { model, gmsa, data, rates, rank, alpha, dropout };
+            { model, gmsa, data, rates, rank, alpha, dropout, perContext };
         training.AddTo(command);
         command.SetAction((result, cancellationToken) => CliErrors.Run(() =>
         {
@@ -171,8 +176,9 @@ internal static class TrainCommand
             string start = StartingCheckpoint(output, resume, result.GetValue(gmsa))!;
             using GmsaCompressor compressor = GmsaCompressor.FromPretrained(start, lm);
             var keft = new LoraSettings(result.GetValue(rank), result.GetValue(alpha), result.GetValue(dropout), LoraSettings.QueryKeyValue);
-            var stage = new KeftStage(compressor, GmsaJsonl.Read(result.GetValue(data)!, requireQa: true), TrainingCliOptions.ParseRates(result.GetValue(rates)!), keft, options.Seed);
-            Console.WriteLine($"keft: {stage.Report}; {lm.Environment.Describe()}");
+            int questions = result.GetValue(perContext) is >= 1 and var n ? n : throw new ArgumentException($"--questions-per-context must be at least 1, got {result.GetValue(perContext)}.");
+            var stage = new KeftStage(compressor, GmsaJsonl.Read(result.GetValue(data)!, requireQa: true), TrainingCliOptions.ParseRates(result.GetValue(rates)!), keft, options.Seed, questions);
+            Console.WriteLine($"keft: {stage.Report}; {stage.Sequences:N0} sequences; {lm.Environment.Describe()}");
             return Task.FromResult(TrainingRun.Run(stage, options, output, resume, cancellationToken));
         }));
         return command;

@@ -37,6 +37,23 @@ public static class DecoderLoss
         return (nn.functional.cross_entropy(logits.reshape(-1, logits.shape[^1]), target, ignore_index: IgnoredLabel), predicted);
     }
 
+    /// <summary>
+    /// Summed cross-entropy of the <paramref name="tokens"/> marked in <paramref name="trained"/>, read after
+    /// <paramref name="prefix"/> [1, P, hidden] (e.g. soft tokens); vocabulary logits only where a trained token is predicted.
+    /// </summary>
+    public static Tensor MarkedAfterPrefix(CausalLM lm, Tensor prefix, IReadOnlyList<int> tokens, IReadOnlyList<bool> trained, IProjectionAdapters? adapters)
+    {
+        using var scope = NewDisposeScope();
+        Tensor ids = tensor(tokens.Select(id => (long)id).ToArray(), dtype: ScalarType.Int64, device: lm.Device);
+        Tensor input = tokens.Count > 1 ? cat([prefix, lm.Embed(ids.narrow(0, 0, tokens.Count - 1).unsqueeze(0))], 1) : prefix;
+        Tensor hidden = lm.HiddenStates(inputEmbeddings: input, adapters: adapters)[0];
+        // Token i is predicted at position P - 1 + i.
+        long[] marked = Enumerable.Range(0, tokens.Count).Where(i => trained[i]).Select(i => (long)i).ToArray();
+        Tensor targets = tensor(marked, dtype: ScalarType.Int64, device: lm.Device);
+        Tensor predicting = hidden.index_select(0, targets + (prefix.shape[1] - 1));
+        return nn.functional.cross_entropy(lm.Logits(predicting), ids.index_select(0, targets), reduction: nn.Reduction.Sum).MoveToOuterDisposeScope();
+    }
+
     /// <summary>Computes vocabulary logits only at the positions that predict the target.</summary>
     /// <summary>Summed cross-entropy of <paramref name="target"/> after <paramref name="prefix"/> [1, P, hidden].</summary>
     public static Tensor TargetAfterPrefix(CausalLM lm, Tensor prefix, IReadOnlyList<int> target, IProjectionAdapters? adapters)

@@ -37,68 +37,21 @@ public sealed class FullContextQaStage : ITrainingStage
         {
             throw new ArgumentOutOfRangeException(nameof(sequenceLength), sequenceLength, $"The sequence length must be between 2 and {lm.Config.MaxPositionEmbeddings}.");
         }
-        if (!questionTemplate.Contains("{question}", StringComparison.Ordinal))
-        {
-            throw new ArgumentException($"The question template must contain {{question}}, got '{questionTemplate}'.", nameof(questionTemplate));
-        }
         _lm = lm;
         var tokenizer = lm.Tokenizer ?? throw new InvalidOperationException("Full-context QA training needs the model's tokenizer.");
         int eos = lm.EosTokenIds.Count > 0 ? lm.EosTokenIds.Min() : throw new InvalidOperationException("Full-context QA training needs an EOS token.");
+        var packer = new QaPacker(tokenizer, questionTemplate, answerPrefix, eos);
         int[] blankLine = [.. tokenizer.Encode("\n\n", addBos: false)];
-        int[] newline = [.. tokenizer.Encode("\n", addBos: false)];
         int rejected = 0;
-        foreach ((string text, GmsaSample[] questions) in GroupConsecutive(samples))
+        foreach ((string text, GmsaSample[] questions) in QaPacker.GroupByContext(samples))
         {
             int[] context = [.. tokenizer.Encode(text, addBos: false), .. blankLine];
-            var tokens = new List<int>();
-            var trained = new List<bool>();
-            void Start()
+            // A sequence of n tokens makes n - 1 predictions.
+            int room = sequenceLength + 1 - context.Length;
+            foreach (var run in QaPacker.Runs(questions.Select(packer.Encode), int.MaxValue, room, ref rejected))
             {
-                tokens.Clear();
-                trained.Clear();
-                tokens.AddRange(context);
-                trained.AddRange(Enumerable.Repeat(trainContext, context.Length));
-            }
-            void Finish()
-            {
-                // The last answer ends the record: its separator becomes EOS.
-                tokens.RemoveRange(tokens.Count - newline.Length, newline.Length);
-                trained.RemoveRange(trained.Count - newline.Length, newline.Length);
-                tokens.Add(eos);
-                trained.Add(true);
-                _sequences.Add((tokens.ToArray(), trained.ToArray()));
-            }
-            Start();
-            bool any = false;
-            foreach (GmsaSample sample in questions)
-            {
-                if (sample.Prompt is null || sample.Answers.Count == 0)
-                {
-                    throw new InvalidDataException($"QA sample on line {sample.Line} has no prompt or answer.");
-                }
-                int[] prompt = [.. tokenizer.Encode(questionTemplate.Replace("{question}", sample.Prompt, StringComparison.Ordinal), addBos: false)];
-                int[] answer = [.. tokenizer.Encode(answerPrefix + sample.Answers[0], addBos: false), .. newline];
-                // Predicting a token needs the one after it: a sequence of n tokens trains n - 1 predictions.
-                if (tokens.Count + prompt.Length + answer.Length - 1 > sequenceLength && any)
-                {
-                    Finish();
-                    Start();
-                    any = false;
-                }
-                if (tokens.Count + prompt.Length + answer.Length - 1 > sequenceLength)
-                {
-                    rejected++;
-                    continue;
-                }
-                tokens.AddRange(prompt);
-                trained.AddRange(Enumerable.Repeat(false, prompt.Length));
-                tokens.AddRange(answer);
-                trained.AddRange(Enumerable.Repeat(true, answer.Length));
-                any = true;
-            }
-            if (any)
-            {
-                Finish();
+                (int[] tokens, bool[] trained) = packer.Join(run);
+                _sequences.Add(([.. context, .. tokens], [.. context.Select(_ => trainContext), .. trained]));
             }
         }
         Report = new DataReport(samples.Count, samples.Count - rejected, 0, rejected);
@@ -141,18 +94,4 @@ public sealed class FullContextQaStage : ITrainingStage
 
     /// <inheritdoc/>
     public void SaveArtifact(string directory) => _lm.SavePretrained(directory);
-
-    // Consecutive lines with the same context, in file order (a context asked about again later starts a new group).
-    private static IEnumerable<(string Context, GmsaSample[] Questions)> GroupConsecutive(IReadOnlyList<GmsaSample> samples)
-    {
-        int start = 0;
-        for (int i = 1; i <= samples.Count; i++)
-        {
-            if (i == samples.Count || samples[i].Input != samples[start].Input)
-            {
-                yield return (samples[start].Input, samples.Skip(start).Take(i - start).ToArray());
-                start = i;
-            }
-        }
-    }
 }

@@ -9,46 +9,47 @@ namespace GmsaSharp.Training;
 /// GMSA stage 2, Knowledge Extraction Fine-Tuning: the compressor is frozen and the decoder reads
 /// [soft tokens][question prompt] to produce the answer, then EOS; loss on those tokens only. Trainable: LoRA
 /// on every decoder block's q/k/v, applied only when reading compressed context. Documents longer than the
-/// encoder window are compressed window by window, exactly as at inference.
+/// encoder window are compressed window by window, exactly as at inference. With
+/// <c>questionsPerContext</c> above 1, consecutive questions about the same context share one compression:
+/// [soft tokens][prompt(q1) a1\n prompt(q2) a2 ... EOS], loss on every answer (the paper's layout is 1).
 /// </summary>
 public sealed class KeftStage : CompressorStage, ITrainingStage
 {
-    private readonly List<(int[] Context, int[] Prompt, int[] Answer)> _samples = [];
+    private readonly List<(int[] Context, int[] Tokens, bool[] Trained)> _samples = [];
     private readonly EpochSampler _sampler;
 
     /// <summary>Prepares QA <paramref name="samples"/>; adds KEFT adapters with <paramref name="keft"/> unless the compressor has them.</summary>
-    public KeftStage(GmsaCompressor compressor, IReadOnlyList<GmsaSample> samples, IReadOnlyList<int> rates, LoraSettings keft, long seed)
+    public KeftStage(GmsaCompressor compressor, IReadOnlyList<GmsaSample> samples, IReadOnlyList<int> rates, LoraSettings keft, long seed, int questionsPerContext = 1)
         : base(compressor, rates, KeftParameters(compressor, keft, seed))
     {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(questionsPerContext);
         // The compressor is frozen: no dropout in the encoder LoRA while it makes soft tokens.
         compressor.eval();
         var tokenizer = Lm.Tokenizer ?? throw new InvalidOperationException("KEFT needs the base model's tokenizer.");
         int eos = Lm.EosTokenIds.Count > 0 ? Lm.EosTokenIds.Min() : throw new InvalidOperationException("KEFT needs an EOS token.");
+        var packer = new QaPacker(tokenizer, compressor.Config.QuestionTemplate, compressor.Config.AnswerPrefix, eos);
         int rejected = 0;
-        foreach (GmsaSample sample in samples)
+        foreach ((string text, GmsaSample[] questions) in QaPacker.GroupByContext(samples))
         {
-            if (sample.Prompt is null || sample.Answers.Count == 0)
+            int[] context = tokenizer.Encode(text, addBos: false).ToArray();
+            // The decoder must hold the soft tokens at the lowest rate and the questions.
+            int room = Lm.Config.MaxPositionEmbeddings - CompressedContext.SoftTokenCountFor(context.Length, compressor.Config.WindowSize, Rates[0]);
+            foreach (var run in QaPacker.Runs(questions.Select(packer.Encode), questionsPerContext, room, ref rejected))
             {
-                throw new InvalidDataException($"KEFT sample on line {sample.Line} has no prompt or answer.");
+                (int[] tokens, bool[] trained) = packer.Join(run);
+                _samples.Add((context, tokens, trained));
             }
-            int[] context = tokenizer.Encode(sample.Input, addBos: false).ToArray();
-            int[] prompt = tokenizer.Encode(compressor.Config.QuestionPrompt(sample.Prompt), addBos: false).ToArray();
-            int[] answer = [.. tokenizer.Encode(compressor.Config.AnswerPrefix + sample.Answers[0], addBos: false), eos];
-            int soft = CompressedContext.SoftTokenCountFor(context.Length, compressor.Config.WindowSize, Rates[0]);
-            if (soft + prompt.Length + answer.Length > Lm.Config.MaxPositionEmbeddings)
-            {
-                rejected++;
-                continue;
-            }
-            _samples.Add((context, prompt, answer));
         }
-        Report = new DataReport(samples.Count, _samples.Count, 0, rejected);
+        Report = new DataReport(samples.Count, samples.Count - rejected, 0, rejected);
         if (_samples.Count == 0)
         {
             throw new InvalidDataException($"No KEFT sample fits: {Report}.");
         }
         _sampler = new EpochSampler(_samples.Count, seed);
     }
+
+    /// <summary>Training sequences: each one compressed context with one or more of its questions.</summary>
+    public int Sequences => _samples.Count;
 
     /// <summary>What preparation kept and rejected.</summary>
     public DataReport Report { get; }
@@ -63,11 +64,10 @@ public sealed class KeftStage : CompressorStage, ITrainingStage
     public (Tensor Loss, long Tokens) MicroBatchLoss(long index, int batchSize, long seed) =>
         BatchLoss(index, batchSize, position =>
         {
-            (int[] context, int[] prompt, int[] answer) = _samples[_sampler.At(position)];
+            (int[] context, int[] tokens, bool[] trained) = _samples[_sampler.At(position)];
             using CompressedContext compressed = Compressor.CompressTokens(context, RateAt(seed, position));
-            Tensor promptIds = tensor(prompt.Select(id => (long)id).ToArray(), dtype: ScalarType.Int64).unsqueeze(0);
-            Tensor prefix = cat([compressed.SoftTokens.unsqueeze(0), Lm.Embed(promptIds)], 1);
-            return (DecoderLoss.TargetAfterPrefix(Lm, prefix, answer, Compressor.KeftLora), answer.Length);
+            Tensor loss = DecoderLoss.MarkedAfterPrefix(Lm, compressed.SoftTokens.unsqueeze(0), tokens, trained, Compressor.KeftLora);
+            return (loss, trained.Count(t => t));
         });
 
     /// <inheritdoc/>

@@ -37,7 +37,7 @@ public sealed class TrainAndEvalCliTests : IDisposable
             "--lora-rank", "4", "--window", "64", "--steps", "2", "--question-template", "Question: {question}\nAnswer:", "--answer-prefix", " ",
             "--out", P("ae"), .. common]));
         Ok(CliTests.Run(["train", "keft", "--model", P("base"), "--gmsa", P("ae"), "--data", P("bio/train/qa.jsonl"), "--rates", "4",
-            "--keft-rank", "4", "--steps", "2", "--out", P("gmsa"), .. common]));
+            "--keft-rank", "4", "--questions-per-context", "2", "--steps", "2", "--out", P("gmsa"), .. common]));
         Ok(CliTests.Run("eval", "--model", P("base"), "--gmsa", P("gmsa"), "--data", P("bio/test/qa.jsonl"), "--limit", "2", "--rates", "4",
             "--truncation", "--max-new-tokens", "4", "--dtype", "float32", "--out", P("eval")));
 

@@ -152,6 +152,32 @@ public sealed class TrainingTests : IDisposable
     }
 
     [Fact]
+    public void KeftPacksQuestionsAboutOneContextUpToTheChosenCountAndStillLearns()
+    {
+        using var lm = LoadModel();
+        using var compressor = GmsaCompressor.Create(lm, SmallGmsa);
+        GmsaSample[] samples =
+        [
+            new("the cat sat on the mat.", "who sat?", ["the cat"], 1),
+            new("the cat sat on the mat.", "where?", ["the mat"], 2),
+            new("the cat sat on the mat.", "what sat?", ["the cat"], 3),
+            new("the dog ate the cat food.", "who ate?", ["the dog"], 4),
+        ];
+
+        Assert.Equal(4, new KeftStage(compressor, samples, [4], SmallKeft, seed: 1).Sequences);
+        Assert.Equal(3, new KeftStage(compressor, samples, [4], SmallKeft, seed: 1, questionsPerContext: 2).Sequences);
+        var packed = new KeftStage(compressor, samples, [4], SmallKeft, seed: 1, questionsPerContext: 8);
+        Assert.Equal(2, packed.Sequences);
+        Assert.Equal(new DataReport(4, 4, 0, 0), packed.Report);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new KeftStage(compressor, samples, [4], SmallKeft, seed: 1, questionsPerContext: 0));
+
+        string output = Path.Combine(_directory, "keft-packed");
+        Trainer.Run(packed, new TrainingOptions { Steps = 60, LearningRate = 5e-3, WarmupSteps = 5, BatchSize = 2, Seed = 1 }, output, resume: false);
+        double first = FirstAndLastLoss(output, out double last);
+        Assert.True(last < first / 3, $"loss fell only from {first:F3} to {last:F3}");
+    }
+
+    [Fact]
     public void FullContextQaPacksQuestionsAfterOneCopyOfTheirContextAndTrainsOnlyTheAnswers()
     {
         using var lm = LoadModel();

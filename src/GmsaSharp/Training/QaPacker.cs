@@ -1,0 +1,111 @@
+using GmsaSharp.Checkpoints;
+
+namespace GmsaSharp.Training;
+
+/// <summary>
+/// Lays out the questions of a QA training sequence after their context (tokens or soft tokens):
+/// <c>prompt(q1) a1\nprompt(q2) a2 ... EOS</c>, with the loss on each answer and the newline or EOS that ends
+/// it. One question alone is exactly what inference answers: its prompt, then the answer and EOS.
+/// </summary>
+internal sealed class QaPacker
+{
+    private readonly HfTokenizer _tokenizer;
+    private readonly string _questionTemplate;
+    private readonly string _answerPrefix;
+    private readonly int _eos;
+    private readonly int[] _newline;
+
+    public QaPacker(HfTokenizer tokenizer, string questionTemplate, string answerPrefix, int eos)
+    {
+        if (!questionTemplate.Contains("{question}", StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"The question template must contain {{question}}, got '{questionTemplate}'.", nameof(questionTemplate));
+        }
+        _tokenizer = tokenizer;
+        _questionTemplate = questionTemplate;
+        _answerPrefix = answerPrefix;
+        _eos = eos;
+        _newline = [.. tokenizer.Encode("\n", addBos: false)];
+    }
+
+    /// <summary>A sample's prompt tokens and answer tokens (ending with the newline that separates questions).</summary>
+    public (int[] Prompt, int[] Answer) Encode(GmsaSample sample)
+    {
+        if (sample.Prompt is null || sample.Answers.Count == 0)
+        {
+            throw new InvalidDataException($"QA sample on line {sample.Line} has no prompt or answer.");
+        }
+        int[] prompt = [.. _tokenizer.Encode(_questionTemplate.Replace("{question}", sample.Prompt, StringComparison.Ordinal), addBos: false)];
+        int[] answer = [.. _tokenizer.Encode(_answerPrefix + sample.Answers[0], addBos: false), .. _newline];
+        return (prompt, answer);
+    }
+
+    /// <summary>Tokens the encoded <paramref name="item"/> adds to a sequence (the final EOS replaces its newline).</summary>
+    public static int Length((int[] Prompt, int[] Answer) item) => item.Prompt.Length + item.Answer.Length;
+
+    /// <summary>The questions joined, the last answer ended by EOS; which tokens carry the loss.</summary>
+    public (int[] Tokens, bool[] Trained) Join(IReadOnlyList<(int[] Prompt, int[] Answer)> items)
+    {
+        var tokens = new List<int>();
+        var trained = new List<bool>();
+        foreach ((int[] prompt, int[] answer) in items)
+        {
+            tokens.AddRange(prompt);
+            trained.AddRange(Enumerable.Repeat(false, prompt.Length));
+            tokens.AddRange(answer);
+            trained.AddRange(Enumerable.Repeat(true, answer.Length));
+        }
+        tokens.RemoveRange(tokens.Count - _newline.Length, _newline.Length);
+        trained.RemoveRange(trained.Count - _newline.Length, _newline.Length);
+        tokens.Add(_eos);
+        trained.Add(true);
+        return (tokens.ToArray(), trained.ToArray());
+    }
+
+    /// <summary>
+    /// Splits one context's questions into consecutive runs, each at most <paramref name="maxQuestions"/> long and
+    /// at most <paramref name="room"/> tokens; a question that does not fit even alone is counted in <paramref name="rejected"/>.
+    /// </summary>
+    public static List<List<(int[] Prompt, int[] Answer)>> Runs(IEnumerable<(int[] Prompt, int[] Answer)> items, int maxQuestions, int room, ref int rejected)
+    {
+        var runs = new List<List<(int[] Prompt, int[] Answer)>>();
+        var current = new List<(int[] Prompt, int[] Answer)>();
+        int used = 0;
+        foreach (var item in items)
+        {
+            int length = Length(item);
+            if (length > room)
+            {
+                rejected++;
+                continue;
+            }
+            if (current.Count == maxQuestions || used + length > room)
+            {
+                runs.Add(current);
+                current = [];
+                used = 0;
+            }
+            current.Add(item);
+            used += length;
+        }
+        if (current.Count > 0)
+        {
+            runs.Add(current);
+        }
+        return runs;
+    }
+
+    /// <summary>Consecutive samples with the same context, in file order (a context asked about again later starts a new group).</summary>
+    public static IEnumerable<(string Context, GmsaSample[] Questions)> GroupByContext(IReadOnlyList<GmsaSample> samples)
+    {
+        int start = 0;
+        for (int i = 1; i <= samples.Count; i++)
+        {
+            if (i == samples.Count || samples[i].Input != samples[start].Input)
+            {
+                yield return (samples[start].Input, samples.Skip(start).Take(i - start).ToArray());
+                start = i;
+            }
+        }
+    }
+}

@@ -1,34 +1,60 @@
 #!/usr/bin/env bash
-# Rebuilds the bundled bio-small model from nothing: corpus, tokenizer, base decoder, GMSA (autoencode, KEFT),
-# evaluation. Every stage checkpoints; running the script again continues each stage from its checkpoint.
-# Usage: models/bio-small/build.sh WORK_DIR   (then copy WORK_DIR/base and WORK_DIR/gmsa into models/bio-small/)
+# Rebuilds the bundled bio-small model from nothing: corpora and tokenizer, base decoder (language modelling,
+# then question answering over short, then long documents), GMSA (autoencode, then KEFT), evaluation.
+# Every training stage checkpoints; running the script again continues each stage from its checkpoint.
+# Usage: models/bio-small/build.sh WORK_DIR   (then copy WORK_DIR/base-qa2 to models/bio-small/base and
+# WORK_DIR/gmsa to models/bio-small/gmsa). About 75 minutes on a 2-core CPU with native bf16.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
 work="${1:?usage: build.sh WORK_DIR}"
 mkdir -p "$work"
+cd "$work"
 dotnet build "$repo/src/GmsaSharp.Cli" -c Release -v q
 gmsa() { dotnet "$repo/src/GmsaSharp.Cli/bin/Release/net10.0/gmsa.dll" "$@"; }
 # --resume when the stage already has a checkpoint in its output folder.
-resume() { [ -d "$work/$1/checkpoint" ] && echo --resume || true; }
+resume() { [ -d "$1/checkpoint" ] && echo --resume || true; }
+qa_layout=(--question-template $'Question: {question}\nAnswer:' --answer-prefix ' ')
 
-[ -f "$work/bio/tokenizer/tokenizer.json" ] || gmsa synth --out "$work/bio" --seed 1 --people 5000 \
-  --min-bios 10 --max-bios 60 --max-chars 16000 --train-docs 1200 --validation-docs 100 --test-docs 200 \
-  --questions-per-doc 16 --vocab 2048
+# One world of 100,000 people (so no training person is seen often enough to be memorised: answers must be
+# read from the document), split 80/10/10 into disjoint train/validation/test people, three document sizes.
+# The tokenizer is trained on the long-document corpus.
+[ -f bio/tokenizer/tokenizer.json ] || gmsa synth --out bio --seed 1 --people 100000 --min-bios 8 --max-bios 40 --max-chars 16000 \
+  --filler 0.5 --train-docs 1500 --validation-docs 100 --test-docs 200 --questions-per-doc 24 --vocab 2048
+[ -f bio-tiny/train/restate.jsonl ] || gmsa synth --out bio-tiny --seed 1 --people 100000 --min-bios 1 --max-bios 2 --filler 0 \
+  --train-docs 20000 --validation-docs 100 --test-docs 100 --questions-per-doc 8 --vocab 0
+[ -f bio-mid/train/qa.jsonl ] || gmsa synth --out bio-mid --seed 1 --people 100000 --min-bios 3 --max-bios 10 --filler 0.3 \
+  --train-docs 8000 --validation-docs 100 --test-docs 100 --questions-per-doc 16 --vocab 0
 
-gmsa train pretrain --config "$repo/models/bio-small/base-config.json" --tokenizer "$work/bio/tokenizer" \
-  --data "$work/bio/train/pretrain.txt" --seq-len 4600 --steps "${PRETRAIN_STEPS:-1600}" --lr 2e-3 --warmup 100 \
-  --batch-size 1 --seed 1 --checkpoint-every 50 --log-every 10 --out "$work/base" $(resume base)
+# 1. Language modelling from scratch on short and medium documents with their answered questions.
+gmsa train pretrain --config "$repo/models/bio-small/base-config.json" --tokenizer bio/tokenizer \
+  --data bio-tiny/train/pretrain.txt bio-mid/train/pretrain.txt --packing records --seq-len 1024 --batch-size 4 \
+  --steps 800 --lr 2e-3 --warmup 50 --seed 1 --checkpoint-every 100 --log-every 25 --out base-lm $(resume base-lm)
 
-gmsa train autoencode --model "$work/base" --data "$work/bio/train/ae.jsonl" --rates 4,8 --encoder-layers 2 \
-  --lora-rank 32 --lora-alpha 32 --lora-dropout 0.05 --lsa-layers 1 --window 512 --overlong window \
-  --question-template $'Question: {question}\nAnswer:' --answer-prefix ' ' \
-  --steps "${AE_STEPS:-600}" --lr 1e-3 --warmup 30 --batch-size 2 --seed 1 --checkpoint-every 50 --log-every 10 --out "$work/gmsa-ae" $(resume gmsa-ae)
+# 2. Full-context QA on one- and two-person documents, loss on the answers (plain language modelling never
+#    learned to look answers up), plus 4,000 documents restated word for word (the copying GMSA's
+#    autoencoding needs from the frozen decoder).
+cat bio-tiny/train/qa.jsonl <(head -n 4000 bio-tiny/train/restate.jsonl) > tiny-mix.jsonl
+gmsa train qa --model base-lm --data tiny-mix.jsonl --seq-len 512 "${qa_layout[@]}" \
+  --batch-size 8 --steps 2000 --lr 1.5e-3 --warmup 50 --seed 1 --checkpoint-every 100 --log-every 25 --out base-qa1 $(resume base-qa1)
 
-gmsa train keft --model "$work/base" --gmsa "$work/gmsa-ae" --data "$work/bio/train/qa.jsonl" --rates 4,8 \
+# 3. Full-context QA on medium and long documents (up to 4,600 tokens).
+cat bio-mid/train/qa.jsonl bio/train/qa.jsonl > long-mix.jsonl
+gmsa train qa --model base-qa1 --data long-mix.jsonl --seq-len 4600 "${qa_layout[@]}" \
+  --batch-size 2 --steps 2200 --lr 1e-3 --warmup 30 --seed 1 --checkpoint-every 100 --log-every 25 --out base-qa2 $(resume base-qa2)
+
+# 4. GMSA autoencoding: 2-block encoder, 1-block LSA, 512-token windows (documents are longer: chunking).
+gmsa train autoencode --model base-qa2 --data bio/train/ae.jsonl --rates 4,8 --encoder-layers 2 \
+  --lora-rank 32 --lora-alpha 32 --lora-dropout 0.05 --lsa-layers 1 --window 512 --overlong window "${qa_layout[@]}" \
+  --steps 1000 --lr 1e-3 --warmup 50 --batch-size 2 --seed 1 --checkpoint-every 100 --log-every 25 --out gmsa-ae $(resume gmsa-ae)
+
+# 5. KEFT: LoRA on the decoder's q/k/v, eight questions per compressed document.
+cat bio-mid/train/qa.jsonl bio/train/qa.jsonl > keft-mix.jsonl
+gmsa train keft --model base-qa2 --gmsa gmsa-ae --data keft-mix.jsonl --rates 4,8 --questions-per-context 8 \
   --keft-rank 16 --keft-alpha 32 --keft-dropout 0.05 \
-  --steps "${KEFT_STEPS:-600}" --lr 1e-3 --warmup 30 --batch-size 2 --seed 1 --checkpoint-every 50 --log-every 10 --out "$work/gmsa" $(resume gmsa)
+  --steps 1000 --lr 1e-3 --warmup 50 --batch-size 2 --seed 1 --checkpoint-every 100 --log-every 25 --out gmsa $(resume gmsa)
 
-gmsa eval --model "$work/base" --gmsa "$work/gmsa" --data "$work/bio/test/qa.jsonl" --limit "${EVAL_LIMIT:-60}" \
-  --rates 4,8 --truncation --max-new-tokens 16 --stop $'\n' --out "$work/eval-qa"
-gmsa eval --model "$work/base" --gmsa "$work/gmsa" --data "$work/bio/test/ae.jsonl" --limit "${EVAL_RECONSTRUCTION_LIMIT:-20}" \
-  --reconstruction --rates 4,8 --out "$work/eval-reconstruction"
+# 6. Held-out evaluation: two questions from each of the first 100 long test documents; reconstruction of
+#    ten medium test documents.
+awk 'NR % 12 == 1' bio/test/qa.jsonl > test-qa.jsonl
+gmsa eval --model base-qa2 --gmsa gmsa --data test-qa.jsonl --limit 200 --rates 4,8 --truncation --max-new-tokens 16 --stop $'\n' --out eval-qa
+gmsa eval --model base-qa2 --gmsa gmsa --data bio-mid/test/ae.jsonl --limit 10 --reconstruction --rates 4,8 --out eval-reconstruction

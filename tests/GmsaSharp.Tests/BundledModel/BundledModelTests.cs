@@ -7,7 +7,7 @@ namespace GmsaSharp.Tests.BundledModel;
 
 /// <summary>
 /// The model shipped in models/bio-small loads through the ordinary paths and answers from compressed context.
-/// Its accuracy is not asserted: this first version is undertrained (see its MODEL_CARD.md).
+/// Its accuracy is not asserted: it is still near chance from compressed context (see its MODEL_CARD.md), so no floor can be both well above chance and well below the measured value.
 /// </summary>
 public sealed class BundledModelTests
 {

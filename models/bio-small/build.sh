@@ -2,8 +2,9 @@
 # Rebuilds the bundled bio-small model from nothing: corpora and tokenizer, base decoder (language modelling,
 # then question answering over short, then long documents), GMSA (autoencode, then KEFT), evaluation.
 # Every training stage checkpoints; running the script again continues each stage from its checkpoint.
-# Usage: models/bio-small/build.sh WORK_DIR   (then copy WORK_DIR/base-qa2 to models/bio-small/base and
-# WORK_DIR/gmsa to models/bio-small/gmsa). About 75 minutes on a 2-core CPU with native bf16.
+# Usage: models/bio-small/build.sh WORK_DIR   (then copy WORK_DIR/base-qa2 to models/bio-small/base,
+# WORK_DIR/gmsa to models/bio-small/gmsa, WORK_DIR/base-qa1 to models/bio-small/short-docs/base and
+# WORK_DIR/short-gmsa to models/bio-small/short-docs/gmsa). About 90 minutes on a 2-core CPU with native bf16.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
 work="${1:?usage: build.sh WORK_DIR}"
@@ -58,3 +59,17 @@ gmsa train keft --model base-qa2 --gmsa gmsa-ae --data keft-mix.jsonl --rates 4,
 awk 'NR % 12 == 1' bio/test/qa.jsonl > test-qa.jsonl
 gmsa eval --model base-qa2 --gmsa gmsa --data test-qa.jsonl --limit 200 --rates 4,8 --truncation --max-new-tokens 16 --stop $'\n' --out eval-qa
 gmsa eval --model base-qa2 --gmsa gmsa --data bio-mid/test/ae.jsonl --limit 10 --reconstruction --rates 4,8 --out eval-reconstruction
+
+# 7. The short-document pair (short-docs/): GMSA for the stage-2 base, trained and evaluated on 1-2-person
+#    documents, where that base reads well. Same GMSA shape as above.
+gmsa train autoencode --model base-qa1 --data bio-tiny/train/ae.jsonl --rates 4,8 --encoder-layers 2 \
+  --lora-rank 32 --lora-alpha 32 --lora-dropout 0.05 --lsa-layers 1 --window 512 --overlong window "${qa_layout[@]}" \
+  --steps 600 --lr 1e-3 --warmup 30 --batch-size 4 --seed 1 --checkpoint-every 100 --log-every 25 --out short-ae $(resume short-ae)
+gmsa train keft --model base-qa1 --gmsa short-ae --data bio-tiny/train/qa.jsonl --rates 4,8 --questions-per-context 8 \
+  --keft-rank 16 --keft-alpha 32 --keft-dropout 0.05 \
+  --steps 600 --lr 1e-3 --warmup 30 --batch-size 4 --seed 1 --checkpoint-every 100 --log-every 25 --out short-gmsa $(resume short-gmsa)
+awk 'NR % 8 == 1' bio-tiny/validation/qa.jsonl > short-validation-qa.jsonl
+awk 'NR % 20 == 1' bio-tiny/test/qa.jsonl > short-heldout-qa.jsonl   # = short-docs/heldout-qa.jsonl
+gmsa eval --model base-qa1 --gmsa short-gmsa --data short-validation-qa.jsonl --limit 100 --rates 4,8 --truncation --max-new-tokens 16 --stop $'\n' --out short-eval-validation
+gmsa eval --model base-qa1 --gmsa short-gmsa --data short-heldout-qa.jsonl --rates 4,8 --truncation --max-new-tokens 16 --stop $'\n' --out short-eval-heldout
+gmsa eval --model base-qa1 --gmsa short-gmsa --data bio-tiny/test/ae.jsonl --limit 10 --reconstruction --rates 4,8 --out short-eval-reconstruction

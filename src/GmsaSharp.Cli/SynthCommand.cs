@@ -19,10 +19,11 @@ internal static class SynthCommand
         var maxBiographies = new Option<int>("--max-bios") { Description = "Most biographies per document.", DefaultValueFactory = _ => 8 };
         var maxCharacters = new Option<int?>("--max-chars") { Description = "Cap on document length in characters." };
         var filler = new Option<double>("--filler") { Description = "Unrelated filler paragraphs per biography.", DefaultValueFactory = _ => 0.5 };
+        var nameEverySentence = new Option<bool>("--name-every-sentence") { Description = "Name the person in full in every sentence of a biography, not only the first (then pronouns)." };
         var questions = new Option<int>("--questions-per-doc") { Description = "Questions per document.", DefaultValueFactory = _ => 4 };
         var vocabulary = new Option<int>("--vocab") { Description = "Tokenizer vocabulary size (0: no tokenizer).", DefaultValueFactory = _ => 2048 };
         var command = new Command("synth", "Write the synthetic biography corpus and train its tokenizer.")
-            { output, seed, people, trainDocuments, validationDocuments, testDocuments, minBiographies, maxBiographies, maxCharacters, filler, questions, vocabulary };
+            { output, seed, people, trainDocuments, validationDocuments, testDocuments, minBiographies, maxBiographies, maxCharacters, filler, nameEverySentence, questions, vocabulary };
         command.SetAction((result, cancellationToken) => CliErrors.Run(() =>
         {
             string folder = result.GetValue(output)!;
@@ -40,6 +41,7 @@ internal static class SynthCommand
                     MaxBiographies = result.GetValue(maxBiographies),
                     MaxCharacters = result.GetValue(maxCharacters),
                     FillerParagraphsPerBiography = result.GetValue(filler),
+                    NameEverySentence = result.GetValue(nameEverySentence),
                 },
             };
             foreach (SyntheticSplitCounts split in SyntheticCorpus.Write(folder, options, cancellationToken))

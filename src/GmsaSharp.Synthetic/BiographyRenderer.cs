@@ -5,11 +5,12 @@ namespace GmsaSharp.Synthetic;
 
 /// <summary>
 /// Writes a person's biography as one paragraph: one sentence per attribute, each from a random paraphrase, in
-/// random order. The first sentence names the person in full; every other reference is a pronoun.
+/// random order. The first sentence names the person in full; every other reference is a pronoun, unless
+/// <c>nameEverySentence</c> asks for the full name at the first reference of every sentence.
 /// </summary>
 internal static partial class BiographyRenderer
 {
-    public static string Render(Person person, SeededRandom random)
+    public static string Render(Person person, SeededRandom random, bool nameEverySentence = false)
     {
         var attributes = Enum.GetValues<PersonAttribute>().ToList();
         random.Shuffle(attributes);
@@ -21,13 +22,13 @@ internal static partial class BiographyRenderer
             {
                 paragraph.Append(' ');
             }
-            paragraph.Append(Fill(template, person, person.ValueOf(attributes[i]), introducesPerson: i == 0));
+            paragraph.Append(Fill(template, person, person.ValueOf(attributes[i]), introducesPerson: i == 0 || nameEverySentence));
         }
         return paragraph.ToString();
     }
 
     /// <summary>
-    /// Fills one template. When it introduces the person, only its first reference is the full name, so that
+    /// Fills one template. When it names the person, only its first reference is the full name, so that
     /// "{S} earned {p} degree" reads "Anna May Cole earned her degree".
     /// </summary>
     private static string Fill(string template, Person person, string value, bool introducesPerson)

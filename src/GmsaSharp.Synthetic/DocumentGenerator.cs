@@ -48,7 +48,7 @@ public sealed class DocumentGenerator
         var paragraphs = new List<(string Text, Person? Person)>(biographyCount + fillerCount);
         foreach (Person person in DistinctPeople(biographyCount, random))
         {
-            paragraphs.Add((BiographyRenderer.Render(person, random), person));
+            paragraphs.Add((BiographyRenderer.Render(person, random, _options.NameEverySentence), person));
         }
         for (int i = 0; i < fillerCount; i++)
         {

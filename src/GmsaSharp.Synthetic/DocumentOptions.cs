@@ -13,6 +13,14 @@ public sealed record DocumentOptions
     public double FillerParagraphsPerBiography { get; init; } = 0.5;
 
     /// <summary>
+    /// Name the person in full in every sentence of a biography ("Anna May Cole studied at X. Anna May Cole works
+    /// in Y.") instead of only in the first (then pronouns). The "fullname" biographies of Physics of Language
+    /// Models 3.1: each sentence carries its own key, so a reader matches a name to a fact within one sentence
+    /// rather than tracking which paragraph a pronoun belongs to.
+    /// </summary>
+    public bool NameEverySentence { get; init; }
+
+    /// <summary>
     /// When set, a document keeps only the paragraphs (in their shuffled order) that fit in this many characters.
     /// With a generous <see cref="MaxBiographies"/> this makes documents of nearly this length.
     /// </summary>

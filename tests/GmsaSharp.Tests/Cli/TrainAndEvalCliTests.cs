@@ -78,6 +78,19 @@ public sealed class TrainAndEvalCliTests : IDisposable
     }
 
     [Fact]
+    public void SynthNameEverySentenceWritesBiographiesWithoutLeadingPronouns()
+    {
+        string[] synth = ["synth", "--people", "30", "--train-docs", "2", "--validation-docs", "1", "--test-docs", "1",
+            "--min-bios", "3", "--max-bios", "3", "--filler", "0", "--vocab", "0"];
+        Ok(CliTests.Run([.. synth, "--out", P("names"), "--name-every-sentence"]));
+        Ok(CliTests.Run([.. synth, "--out", P("pronouns")]));
+
+        string Text(string corpus) => JsonDocument.Parse(File.ReadLines(P($"{corpus}/train/ae.jsonl")).First()).RootElement.GetProperty("input").GetString()!;
+        Assert.DoesNotMatch(@"(^|\. )(He|She|His|Her) ", Text("names"));
+        Assert.Matches(@"\. (He|She|His|Her) ", Text("pronouns"));
+    }
+
+    [Fact]
     public void AnUnknownPackingIsNamedInTheError()
     {
         var result = CliTests.Run("train", "pretrain", "--model", "/nonexistent", "--data", "x.txt", "--steps", "1", "--out", P("o"), "--packing", "zip");

@@ -36,6 +36,39 @@ public class DocumentGeneratorTests
     }
 
     [Fact]
+    public void NameEverySentenceNamesThePersonInFullInEachSentenceAndUsesNoPronounForThem()
+    {
+        var options = new DocumentOptions { MinBiographies = 4, MaxBiographies = 4, FillerParagraphsPerBiography = 0, NameEverySentence = true };
+
+        foreach (SyntheticDocument document in Generator(options).Generate(10))
+        {
+            string[] paragraphs = document.Text.Split("\n\n");
+            Assert.Equal(4, paragraphs.Length);
+            foreach (Person person in document.People)
+            {
+                string biography = Assert.Single(paragraphs, p => p.Contains(person.FullName, StringComparison.Ordinal));
+                string[] sentences = Regex.Split(biography, @"(?<=\.)\s+");
+                Assert.Equal(Enum.GetValues<PersonAttribute>().Length, sentences.Length);
+                Assert.All(sentences, sentence => Assert.Contains(person.FullName, sentence));
+                // A template may still refer back inside its own sentence ("... where she was born"), but never
+                // starts a sentence with a pronoun: each sentence has its own key.
+                Assert.DoesNotMatch(@"(^|\. )(He|She|His|Her) ", biography);
+                Assert.All(Enum.GetValues<PersonAttribute>(), attribute => Assert.Contains(person.ValueOf(attribute), biography));
+            }
+        }
+    }
+
+    [Fact]
+    public void NameEverySentenceChangesOnlyTheWordingNotTheFacts()
+    {
+        SyntheticDocument pronouns = Generator().Document(2);
+        SyntheticDocument names = Generator(new DocumentOptions { NameEverySentence = true }).Document(2);
+
+        Assert.Equal(pronouns.People, names.People);
+        Assert.True(names.Text.Length > pronouns.Text.Length);
+    }
+
+    [Fact]
     public void DocumentsHoldTheRequestedBiographiesAndFiller()
     {
         var options = new DocumentOptions { MinBiographies = 3, MaxBiographies = 6, FillerParagraphsPerBiography = 1.0 };

@@ -18,7 +18,7 @@ internal static class EvalCommand
         var noFullPrompt = new Option<bool>("--no-full-prompt") { Description = "Skip the full-prompt baseline." };
         var truncation = new Option<bool>("--truncation") { Description = "Add the truncation baseline at each rate's token budget." };
         var template = new Option<string>("--full-prompt-template") { Description = "Layout of the baselines' prompt.", DefaultValueFactory = _ => "{context}\n\n{prompt}" };
-        var output = new Option<string>("--out") { Description = "Folder for results.md and results.json.", Required = true };
+        var output = new Option<string>("--out") { Description = "Folder for results.md, results.json and outputs.jsonl (every sample's output per method).", Required = true };
         var sampling = new SamplingOptions();
         var command = new Command("eval", "Evaluate a GMSA checkpoint on a JSONL set (QA or reconstruction) against the full prompt.")
             { data, rates, limit, reconstruction, noFullPrompt, truncation, template, output };
@@ -63,6 +63,7 @@ internal static class EvalCommand
                 Directory.CreateDirectory(folder);
                 File.WriteAllText(Path.Combine(folder, "results.md"), GmsaEvaluation.Markdown(rows));
                 File.WriteAllText(Path.Combine(folder, "results.json"), GmsaEvaluation.Json(rows));
+                File.WriteAllLines(Path.Combine(folder, "outputs.jsonl"), GmsaEvaluation.OutputLines(rows));
                 Console.Write(GmsaEvaluation.Markdown(rows));
             }
             return Task.FromResult(0);

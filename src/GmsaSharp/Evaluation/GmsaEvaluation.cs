@@ -51,6 +51,7 @@ public sealed class GmsaEvaluation(GmsaCompressor compressor, GenerationOptions 
     {
         var predictions = new List<string>();
         var references = new List<string>();
+        var outputs = new List<EvaluationOutput>();
         double contextTokens = 0, softTokens = 0, milliseconds = 0;
         IReadOnlyList<int> instruction = Tokenizer.Encode(compressor.Config.AutoencodeInstruction, addBos: false);
         foreach (GmsaSample sample in samples)
@@ -61,6 +62,7 @@ public sealed class GmsaEvaluation(GmsaCompressor compressor, GenerationOptions 
             string text = TextGeneration.CollectAsync(Tokenizer, compressor.AnswerTokens(context, instruction, reconstruction, cancellationToken), 0, reconstruction, cancellationToken)
                 .GetAwaiter().GetResult().Text;
             milliseconds += clock.Elapsed.TotalMilliseconds;
+            outputs.Add(new EvaluationOutput(predictions.Count, null, [sample.Input], text, null));
             predictions.Add(text);
             references.Add(sample.Input);
             contextTokens += context.SourceTokens;
@@ -71,7 +73,10 @@ public sealed class GmsaEvaluation(GmsaCompressor compressor, GenerationOptions 
             Bleu.Corpus(predictions, references).Score,
             predictions.Zip(references).Average(p => RougeL.Compute(p.First, p.Second).FMeasure),
             predictions.Zip(references).Average(p => PrefixExactMatch.Compute(p.First, p.Second).Fraction));
-        return new EvaluationRow("gmsa reconstruction", rate, samples.Count, null, scores, contextTokens / samples.Count, softTokens / samples.Count, milliseconds / samples.Count);
+        return new EvaluationRow("gmsa reconstruction", rate, samples.Count, null, scores, contextTokens / samples.Count, softTokens / samples.Count, milliseconds / samples.Count)
+        {
+            Outputs = outputs,
+        };
     }
 
     /// <summary>The rows as a Markdown table.</summary>
@@ -84,6 +89,24 @@ public sealed class GmsaEvaluation(GmsaCompressor compressor, GenerationOptions 
             Cell(row.Reconstruction?.Bleu4), Cell(row.Reconstruction?.RougeL, "F3"), Cell(row.Reconstruction?.PrefixExactMatch, "F3"),
             Cell(row.MeanContextTokens, "F0"), Cell(row.MeanDecoderContextTokens, "F0"), Cell(row.MeanLatencyMs, "F0"),
         ]));
+
+    /// <summary>
+    /// Every row's per-sample outputs as JSON lines, <c>{"method", "rate", "index", "prompt", "references", "output", "correct"}</c>,
+    /// method by method.
+    /// </summary>
+    public static IEnumerable<string> OutputLines(IEnumerable<EvaluationRow> rows) =>
+        rows.SelectMany(row => row.Outputs.Select(output => JsonSerializer.Serialize(new
+        {
+            method = row.Method,
+            rate = row.Rate,
+            index = output.Index,
+            prompt = output.Prompt,
+            references = output.References,
+            output = output.Output,
+            correct = output.Correct,
+        }, OutputJson)));
+
+    private static readonly JsonSerializerOptions OutputJson = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>The rows as indented JSON.</summary>
     public static string Json(IEnumerable<EvaluationRow> rows) => JsonSerializer.Serialize(rows, new JsonSerializerOptions { WriteIndented = true });
@@ -103,6 +126,7 @@ public sealed class GmsaEvaluation(GmsaCompressor compressor, GenerationOptions 
             throw new ArgumentException("QA evaluation needs a prompt and answers on every sample.", nameof(samples));
         }
         var items = new List<(string, IReadOnlyList<string>)>();
+        var outputs = new List<EvaluationOutput>();
         double contextTokens = 0, decoderTokens = 0, milliseconds = 0;
         foreach (GmsaSample sample in samples)
         {
@@ -112,9 +136,13 @@ public sealed class GmsaEvaluation(GmsaCompressor compressor, GenerationOptions 
             milliseconds += clock.Elapsed.TotalMilliseconds;
             contextTokens += context;
             decoderTokens += tokens;
+            outputs.Add(new EvaluationOutput(items.Count, sample.Prompt, sample.Answers, prediction, QaMetrics.Accuracy(prediction, sample.Answers) == 1.0));
             items.Add((prediction, sample.Answers));
             progress?.Report(items.Count);
         }
-        return new EvaluationRow(method, rate, samples.Count, QaScores.Average(items), null, contextTokens / samples.Count, decoderTokens / samples.Count, milliseconds / samples.Count);
+        return new EvaluationRow(method, rate, samples.Count, QaScores.Average(items), null, contextTokens / samples.Count, decoderTokens / samples.Count, milliseconds / samples.Count)
+        {
+            Outputs = outputs,
+        };
     }
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using GmsaSharp.Compression;
+using GmsaSharp.Evaluation;
 using GmsaSharp.Models;
 using GmsaSharp.Runtime;
 using static TorchSharp.torch;
@@ -54,6 +55,15 @@ public sealed class TrainAndEvalCliTests : IDisposable
         using JsonDocument results = JsonDocument.Parse(File.ReadAllText(P("eval/results.json")));
         Assert.Equal(new[] { "full prompt", "gmsa", "truncation" }, results.RootElement.EnumerateArray().Select(r => r.GetProperty("Method").GetString()).ToArray());
         Assert.Contains("| gmsa | 4x | 2 |", File.ReadAllText(P("eval/results.md")));
+        // Every method's output for every sample, with the question and gold answers, so failures can be read.
+        JsonElement[] outputs = File.ReadAllLines(P("eval/outputs.jsonl")).Select(l => JsonDocument.Parse(l).RootElement).ToArray();
+        Assert.Equal(new[] { "full prompt", "full prompt", "gmsa", "gmsa", "truncation", "truncation" }, outputs.Select(o => o.GetProperty("method").GetString()).ToArray());
+        Assert.Equal(new[] { 0, 1, 0, 1, 0, 1 }, outputs.Select(o => o.GetProperty("index").GetInt32()).ToArray());
+        string[] questions = File.ReadLines(P("bio/test/qa.jsonl")).Take(2).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("prompt").GetString()!).ToArray();
+        Assert.Equal(questions, outputs.Take(2).Select(o => o.GetProperty("prompt").GetString()).ToArray());
+        Assert.All(outputs, o => Assert.Equal(
+            QaMetrics.Accuracy(o.GetProperty("output").GetString()!, o.GetProperty("references").EnumerateArray().Select(r => r.GetString()!).ToArray()) == 1.0,
+            o.GetProperty("correct").GetBoolean()));
     }
 
     [Fact]

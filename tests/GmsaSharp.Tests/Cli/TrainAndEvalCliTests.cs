@@ -64,6 +64,17 @@ public sealed class TrainAndEvalCliTests : IDisposable
         Assert.All(outputs, o => Assert.Equal(
             QaMetrics.Accuracy(o.GetProperty("output").GetString()!, o.GetProperty("references").EnumerateArray().Select(r => r.GetString()!).ToArray()) == 1.0,
             o.GetProperty("correct").GetBoolean()));
+
+        Ok(CliTests.Run("eval", "--model", P("base"), "--gmsa", P("gmsa"), "--data", P("bio/test/ae.jsonl"), "--limit", "1", "--rates", "4",
+            "--reconstruction", "--dtype", "float32", "--out", P("recon")));
+        using JsonDocument reconstruction = JsonDocument.Parse(File.ReadAllText(P("recon/results.json")));
+        JsonElement row = Assert.Single(reconstruction.RootElement.EnumerateArray());
+        Assert.Equal("gmsa reconstruction", row.GetProperty("Method").GetString());
+        Assert.InRange(row.GetProperty("Reconstruction").GetProperty("Bleu4").GetDouble(), 0, 100);
+        JsonElement restated = JsonDocument.Parse(Assert.Single(File.ReadAllLines(P("recon/outputs.jsonl")))).RootElement;
+        string document = JsonDocument.Parse(File.ReadLines(P("bio/test/ae.jsonl")).First()).RootElement.GetProperty("input").GetString()!;
+        Assert.Equal(document, Assert.Single(restated.GetProperty("references").EnumerateArray()).GetString());
+        Assert.Equal(JsonValueKind.Null, restated.GetProperty("correct").ValueKind);
     }
 
     [Fact]

@@ -4,7 +4,7 @@
 # Every training stage checkpoints; running the script again continues each stage from its checkpoint.
 # Usage: models/bio-small/build.sh WORK_DIR   (then copy WORK_DIR/base-qa2 to models/bio-small/base,
 # WORK_DIR/gmsa to models/bio-small/gmsa, WORK_DIR/base-qa1 to models/bio-small/short-docs/base and
-# WORK_DIR/short-gmsa to models/bio-small/short-docs/gmsa). About 90 minutes on a 2-core CPU with native bf16.
+# WORK_DIR/short-gmsa to models/bio-small/short-docs/gmsa). About 95 minutes on a 2-core CPU with native bf16.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
 work="${1:?usage: build.sh WORK_DIR}"

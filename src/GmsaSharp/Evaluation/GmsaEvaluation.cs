@@ -49,8 +49,6 @@ public sealed class GmsaEvaluation(GmsaCompressor compressor, GenerationOptions 
     /// <summary>Reconstruction through GMSA at <paramref name="rate"/>: the decoder restates the context after the autoencoding instruction.</summary>
     public EvaluationRow Reconstruction(IReadOnlyList<GmsaSample> samples, int rate, IProgress<int>? progress = null, CancellationToken cancellationToken = default)
     {
-        var predictions = new List<string>();
-        var references = new List<string>();
         var outputs = new List<EvaluationOutput>();
         double contextTokens = 0, softTokens = 0, milliseconds = 0;
         IReadOnlyList<int> instruction = Tokenizer.Encode(compressor.Config.AutoencodeInstruction, addBos: false);
@@ -62,13 +60,13 @@ public sealed class GmsaEvaluation(GmsaCompressor compressor, GenerationOptions 
             string text = TextGeneration.CollectAsync(Tokenizer, compressor.AnswerTokens(context, instruction, reconstruction, cancellationToken), 0, reconstruction, cancellationToken)
                 .GetAwaiter().GetResult().Text;
             milliseconds += clock.Elapsed.TotalMilliseconds;
-            outputs.Add(new EvaluationOutput(predictions.Count, null, [sample.Input], text, null));
-            predictions.Add(text);
-            references.Add(sample.Input);
+            outputs.Add(new EvaluationOutput(outputs.Count, null, [sample.Input], text, null));
             contextTokens += context.SourceTokens;
             softTokens += context.SoftTokenCount;
-            progress?.Report(predictions.Count);
+            progress?.Report(outputs.Count);
         }
+        string[] predictions = outputs.Select(o => o.Output).ToArray();
+        string[] references = samples.Select(s => s.Input).ToArray();
         var scores = new ReconstructionScores(
             Bleu.Corpus(predictions, references).Score,
             predictions.Zip(references).Average(p => RougeL.Compute(p.First, p.Second).FMeasure),
@@ -125,7 +123,6 @@ public sealed class GmsaEvaluation(GmsaCompressor compressor, GenerationOptions 
         {
             throw new ArgumentException("QA evaluation needs a prompt and answers on every sample.", nameof(samples));
         }
-        var items = new List<(string, IReadOnlyList<string>)>();
         var outputs = new List<EvaluationOutput>();
         double contextTokens = 0, decoderTokens = 0, milliseconds = 0;
         foreach (GmsaSample sample in samples)
@@ -136,11 +133,11 @@ public sealed class GmsaEvaluation(GmsaCompressor compressor, GenerationOptions 
             milliseconds += clock.Elapsed.TotalMilliseconds;
             contextTokens += context;
             decoderTokens += tokens;
-            outputs.Add(new EvaluationOutput(items.Count, sample.Prompt, sample.Answers, prediction, QaMetrics.Accuracy(prediction, sample.Answers) == 1.0));
-            items.Add((prediction, sample.Answers));
-            progress?.Report(items.Count);
+            outputs.Add(new EvaluationOutput(outputs.Count, sample.Prompt, sample.Answers, prediction, QaMetrics.Accuracy(prediction, sample.Answers) == 1.0));
+            progress?.Report(outputs.Count);
         }
-        return new EvaluationRow(method, rate, samples.Count, QaScores.Average(items), null, contextTokens / samples.Count, decoderTokens / samples.Count, milliseconds / samples.Count)
+        QaScores scores = QaScores.Average(outputs.Select(o => (o.Output, o.References)).ToArray());
+        return new EvaluationRow(method, rate, samples.Count, scores, null, contextTokens / samples.Count, decoderTokens / samples.Count, milliseconds / samples.Count)
         {
             Outputs = outputs,
         };

@@ -3,6 +3,7 @@ using GmsaSharp.Evaluation;
 using GmsaSharp.Generation;
 using GmsaSharp.Models;
 using GmsaSharp.Runtime;
+using GmsaSharp.Tests.Support;
 using GmsaSharp.Training;
 
 namespace GmsaSharp.Tests.BundledModel;
@@ -14,19 +15,7 @@ namespace GmsaSharp.Tests.BundledModel;
 /// </summary>
 public sealed class BundledModelTests
 {
-    private static string Folder => new[] { AppContext.BaseDirectory, Environment.CurrentDirectory }
-        .SelectMany(Ancestors)
-        .Select(directory => Path.Combine(directory, "models", "bio-small"))
-        .FirstOrDefault(candidate => File.Exists(Path.Combine(candidate, "gmsa", GmsaConfig.FileName)))
-        ?? throw new DirectoryNotFoundException("models/bio-small with its GMSA checkpoint was not found above the test directory.");
-
-    private static IEnumerable<string> Ancestors(string directory)
-    {
-        for (DirectoryInfo? current = new(directory); current is not null; current = current.Parent)
-        {
-            yield return current.FullName;
-        }
-    }
+    private static string Folder => RepositoryFolder.Find(Path.Combine("models", "bio-small"), Path.Combine("gmsa", GmsaConfig.FileName));
 
     [Fact]
     public async Task TheBundledModelCompressesTheSampleDocumentAcrossWindowsAndAnswers()

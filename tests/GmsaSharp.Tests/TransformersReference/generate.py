@@ -8,6 +8,7 @@ Run from anywhere, on a machine with torch, transformers, tokenizers and sentenc
 The decoders run in float64 with eager attention, so the references carry no rounding of their own worth
 speaking of; GmsaSharp's float32 forward is then held to a tight tolerance.
 """
+import copy
 import hashlib
 import json
 import pathlib
@@ -16,6 +17,7 @@ import sentencepiece
 import tokenizers
 import torch
 import transformers
+from safetensors.torch import load_file
 from transformers import AutoModelForCausalLM, AutoTokenizer, GenerationConfig
 
 HERE = pathlib.Path(__file__).resolve().parent
@@ -64,15 +66,18 @@ def load_decoder(folder):
     return model.eval()
 
 
-def greedy(model, ids, new_tokens, penalty):
-    """HF generate, greedy, no EOS stop; also the smallest gap between the best and second-best score."""
+def greedy(model, ids, new_tokens, penalty, inputs_embeds=None):
+    """HF generate, greedy, no EOS stop, from token ids or (GMSA) from input embeddings, whose tokens the
+    repetition penalty then does not see; also the smallest gap between the best and second-best score."""
     config = GenerationConfig(do_sample=False, max_new_tokens=new_tokens, repetition_penalty=penalty,
                               eos_token_id=None, bos_token_id=None, pad_token_id=0)
     model.generation_config.eos_token_id = None
+    length = len(ids) if inputs_embeds is None else inputs_embeds.shape[1]
+    inputs = {"input_ids": torch.tensor([ids])} if inputs_embeds is None else {"inputs_embeds": inputs_embeds}
     with torch.no_grad():
-        out = model.generate(torch.tensor([ids]), attention_mask=torch.ones(1, len(ids), dtype=torch.long),
+        out = model.generate(**inputs, attention_mask=torch.ones(1, length, dtype=torch.long),
                              generation_config=config, output_scores=True, return_dict_in_generate=True)
-    tokens = out.sequences[0, len(ids):].tolist()
+    tokens = out.sequences[0, -new_tokens:].tolist()
     margin = min(float(s[0].topk(2).values[0] - s[0].topk(2).values[1]) for s in out.scores)
     return {"repetition_penalty": penalty, "tokens": tokens, "smallest_margin": margin}
 
@@ -160,8 +165,87 @@ def bundled():
     (HERE / "bundled-reference.json").write_text(json.dumps(reference, ensure_ascii=False))
 
 
+def with_lora(base, weights, prefix, scale, keep_layers=None):
+    """A copy of the HF decoder with LoRA deltas (alpha / r) B A merged into the targeted projections, cut to
+    its first keep_layers blocks."""
+    model = copy.deepcopy(base)
+    layers = model.model.layers
+    for key, a in weights.items():
+        if not key.startswith(prefix) or not key.endswith(".lora_A"):
+            continue
+        _, _, index, projection, _ = key.split(".")
+        b = weights[key[: -len("lora_A")] + "lora_B"]
+        owner = layers[int(index)].mlp if projection in ("gate_proj", "up_proj", "down_proj") else layers[int(index)].self_attn
+        with torch.no_grad():
+            getattr(owner, projection).weight += scale * (b.double() @ a.double())
+    if keep_layers is not None:
+        model.model.layers = torch.nn.ModuleList(list(layers)[:keep_layers])
+        model.config.num_hidden_layers = keep_layers
+    return model
+
+
+def gmsa():
+    """The shipped GMSA checkpoints recomputed from their files with HF modules, step by step as the reference
+    implementation (Twilightaaa/GMSA modeling_gmsa.py) does it: the encoder (first k base blocks with the
+    encoder LoRA, then the final norm), group merging (means of `rate` states, the remainder one more),
+    LSA (the checkpoint's blocks as a decoder of their own, then the base's final norm), then the decoder
+    with the KEFT LoRA reading [soft tokens][question prompt] as input embeddings. GmsaSharp's windowing is
+    ours, not the reference's: each window is encoded and merged on its own and LSA reads all windows' vectors."""
+    bio = REPO / "models" / "bio-small"
+    long_document = (bio / "sample-document.txt").read_text(encoding="utf-8")
+    long_question = (bio / "sample-questions.txt").read_text(encoding="utf-8").splitlines()[0]
+    short = [json.loads(line) for line in (bio / "short-docs" / "heldout-qa.jsonl").read_text(encoding="utf-8").splitlines()[:2]]
+    pairs = [
+        ("base", "gmsa", [(long_document, long_question, 1.0)]),
+        ("short-docs/base", "short-docs/gmsa", [(s["input"], s["prompt"], p) for s, p in zip(short, (1.0, 1.3))]),
+    ]
+    reference = {"versions": VERSIONS, "pairs": []}
+    for base_folder, gmsa_folder, cases in pairs:
+        tok = AutoTokenizer.from_pretrained(bio / base_folder)
+        base = load_decoder(bio / base_folder)
+        config = json.loads((bio / gmsa_folder / "gmsa_config.json").read_text())
+        weights = load_file(str(bio / gmsa_folder / "gmsa.safetensors"))
+        enc, keft = config["encoder_lora"], config["keft_lora"]
+        encoder = with_lora(base, weights, "encoder_lora.", enc["alpha"] / enc["rank"], config["encoder_layers"])
+        decoder = with_lora(base, weights, "keft_lora.", keft["alpha"] / keft["rank"])
+        lsa = with_lora(base, {}, "", 0, config["lsa_layers"])
+        lsa.load_state_dict({"model." + k[len("lsa."):]: v.double() for k, v in weights.items() if k.startswith("lsa.")}, strict=False)
+        window = config["window_size"]
+        entry = {"base": base_folder, "gmsa": gmsa_folder,
+                 "weights_sha256": hashlib.sha256((bio / gmsa_folder / "gmsa.safetensors").read_bytes()).hexdigest(),
+                 "cases": []}
+        for document, question, penalty in cases:
+            ids = tok(document, add_special_tokens=False)["input_ids"]
+            prompt = tok(config["question_template"].replace("{question}", question), add_special_tokens=False)["input_ids"]
+            for rate in config["trained_rates"]:
+                with torch.no_grad():
+                    merged = []
+                    for start in range(0, len(ids), window):
+                        states = encoder.model(input_ids=torch.tensor([ids[start:start + window]])).last_hidden_state[0]
+                        full = states.shape[0] - states.shape[0] % rate
+                        groups = [states[:full].reshape(-1, rate, states.shape[1]).mean(dim=1)]
+                        if full < states.shape[0]:
+                            groups.append(states[full:].mean(dim=0, keepdim=True))
+                        merged.append(torch.cat(groups))
+                    soft = lsa.model(inputs_embeds=torch.cat(merged)[None]).last_hidden_state
+                    embeds = torch.cat([soft, decoder.model.embed_tokens(torch.tensor([prompt]))], dim=1)
+                rows = sorted(set(range(0, soft.shape[1], 1 if len(ids) <= window else 37)) | {soft.shape[1] - 1})
+                generation = greedy(decoder, [], 12, penalty, inputs_embeds=embeds)
+                entry["cases"].append({
+                    "document": document, "question": question, "rate": rate, "document_tokens": len(ids),
+                    "prompt_ids": prompt, "soft_tokens": soft.shape[1], "rows": rows,
+                    "soft_token_rows": [rounded(soft[0, r].tolist()) for r in rows],
+                    "generation": generation, "answer": tok.decode(generation["tokens"]),
+                })
+                print(gmsa_folder, len(ids), "tokens at", rate, "x:", soft.shape[1], "soft tokens; answer",
+                      repr(entry["cases"][-1]["answer"]), "margin", generation["smallest_margin"])
+        reference["pairs"].append(entry)
+    (HERE / "gmsa-reference.json").write_text(json.dumps(reference, ensure_ascii=False))
+
+
 if __name__ == "__main__":
     print(VERSIONS)
     tokenizer_references()
     decoders()
     bundled()
+    gmsa()

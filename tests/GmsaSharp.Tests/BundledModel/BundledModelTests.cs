@@ -36,8 +36,8 @@ public sealed class BundledModelTests
 
     /// <summary>
     /// 40 held-out questions (test-split people, never seen in training) about 1-2-person documents, answered
-    /// from 4x-compressed context by the short-document pair. Measured on this file: 42.5% (full prompt 45%,
-    /// truncation to the same budget 17.5%). The floor is far above chance (an answer is one specific name,
+    /// from 4x-compressed context by the short-document pair. Measured on this file: 45% (full prompt 60%,
+    /// truncation to the same budget 20%). The floor is far above chance (an answer is one specific name,
     /// city, date or subject among hundreds) and far below the measured value, so only a real regression fails.
     /// </summary>
     [Fact]

@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using System.Text.Json;
 
 namespace GmsaSharp.Tests.Support;
@@ -21,6 +22,14 @@ internal static class TransformersReference
     public static int[] Ints(JsonElement array) => array.EnumerateArray().Select(e => e.GetInt32()).ToArray();
 
     public static float[] Floats(JsonElement array) => array.EnumerateArray().Select(e => e.GetSingle()).ToArray();
+
+    /// <summary>Fails with what to do when <paramref name="weightsFile"/> is no longer the file a reference was made from.</summary>
+    public static void AssertSameWeights(string weightsFile, JsonElement expectedSha256, string referenceFile)
+    {
+        string actual = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(weightsFile)));
+        Assert.True(actual == expectedSha256.GetString(),
+            $"{weightsFile} changed after {referenceFile} was produced: run TransformersReference/generate.py again");
+    }
 
     /// <summary>Fails unless every value is within <paramref name="tolerance"/> x max(1, largest |expected|).</summary>
     public static void AssertClose(float[] expected, float[] actual, double tolerance, string what)

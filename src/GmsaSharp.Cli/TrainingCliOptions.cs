@@ -12,6 +12,8 @@ internal sealed class TrainingCliOptions
     public Option<int> Accumulation { get; } = new("--grad-accum") { Description = "Micro-batches per optimizer step.", DefaultValueFactory = _ => 1 };
     public Option<double> LearningRate { get; } = new("--lr") { Description = "Peak learning rate (reference: 1e-4 autoencode, 1e-5 KEFT).", DefaultValueFactory = _ => 1e-4 };
     public Option<double> WeightDecay { get; } = new("--weight-decay") { Description = "AdamW weight decay on matrices.", DefaultValueFactory = _ => 0.01 };
+    public Option<double> Beta1 { get; } = new("--beta1") { Description = "AdamW beta1.", DefaultValueFactory = _ => 0.9 };
+    public Option<double> Beta2 { get; } = new("--beta2") { Description = "AdamW beta2 (0.95 adapts faster than the default).", DefaultValueFactory = _ => 0.999 };
     public Option<int?> Warmup { get; } = new("--warmup") { Description = "Warm-up steps (default: 10% of --steps)." };
     public Option<string> Decay { get; } = new("--decay") { Description = "Decay after warm-up: cosine, linear or constant.", DefaultValueFactory = _ => "cosine" };
     public Option<double> Clip { get; } = new("--clip") { Description = "Gradient-norm clipping (0 = off).", DefaultValueFactory = _ => 2.0 };
@@ -23,7 +25,7 @@ internal sealed class TrainingCliOptions
 
     public void AddTo(Command command)
     {
-        foreach (Option option in new Option[] { Output, Steps, BatchSize, Accumulation, LearningRate, WeightDecay, Warmup, Decay, Clip, Seed, CheckpointEvery, LogEvery, Resume })
+        foreach (Option option in new Option[] { Output, Steps, BatchSize, Accumulation, LearningRate, WeightDecay, Beta1, Beta2, Warmup, Decay, Clip, Seed, CheckpointEvery, LogEvery, Resume })
         {
             command.Options.Add(option);
         }
@@ -40,6 +42,8 @@ internal sealed class TrainingCliOptions
             GradientAccumulation = result.GetValue(Accumulation),
             LearningRate = result.GetValue(LearningRate),
             WeightDecay = result.GetValue(WeightDecay),
+            Beta1 = result.GetValue(Beta1),
+            Beta2 = result.GetValue(Beta2),
             WarmupSteps = result.GetValue(Warmup),
             Decay = Enum.TryParse(decay, ignoreCase: true, out LearningRateDecay parsed)
                 ? parsed

@@ -49,10 +49,11 @@ public static class Trainer
         using var masters = new MasterWeights(stage.TrainableParameters);
         var matrices = masters.Masters.Where(m => m.Master.dim() >= 2).Select(m => m.Master).ToList();
         var others = masters.Masters.Where(m => m.Master.dim() < 2).Select(m => m.Master).ToList();
+        // Each group states its own betas: TorchSharp's groups default to (0.9, 0.999) whatever the optimizer's say.
         using var optimizer = optim.AdamW(
-            [new AdamW.ParamGroup(matrices, options.LearningRate, weight_decay: options.WeightDecay),
-             new AdamW.ParamGroup(others, options.LearningRate, weight_decay: 0)],
-            options.LearningRate);
+            [new AdamW.ParamGroup(matrices, options.LearningRate, options.Beta1, options.Beta2, weight_decay: options.WeightDecay),
+             new AdamW.ParamGroup(others, options.LearningRate, options.Beta1, options.Beta2, weight_decay: 0)],
+            options.LearningRate, options.Beta1, options.Beta2);
 
         int startStep = resume ? LoadCheckpoint(checkpoint, stage, options, masters, optimizer) : 0;
         TrimMetrics(Path.Combine(outputDirectory, MetricsFile), startStep);

@@ -18,6 +18,13 @@ public sealed record TrainingOptions
     /// <summary>AdamW weight decay, applied to matrices only (not norms or biases).</summary>
     public double WeightDecay { get; init; } = 0.01;
 
+    /// <summary>AdamW's decay of its running mean of gradients (PyTorch's default 0.9).</summary>
+    public double Beta1 { get; init; } = 0.9;
+
+    /// <summary>AdamW's decay of its running mean of squared gradients (PyTorch's default 0.999; small-model
+    /// recipes often use 0.95, which adapts the step size faster).</summary>
+    public double Beta2 { get; init; } = 0.999;
+
     /// <summary>Warm-up steps; null means 10% of <see cref="Steps"/>.</summary>
     public int? WarmupSteps { get; init; }
 
@@ -50,6 +57,8 @@ public sealed record TrainingOptions
         if (GradientAccumulation < 1) throw new ArgumentOutOfRangeException(nameof(GradientAccumulation), GradientAccumulation, "Gradient accumulation must be at least 1.");
         if (!(LearningRate > 0)) throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "The learning rate must be positive.");
         if (WeightDecay < 0) throw new ArgumentOutOfRangeException(nameof(WeightDecay), WeightDecay, "Weight decay must not be negative.");
+        if (!(Beta1 >= 0 && Beta1 < 1)) throw new ArgumentOutOfRangeException(nameof(Beta1), Beta1, "AdamW beta1 must be at least 0 and below 1.");
+        if (!(Beta2 >= 0 && Beta2 < 1)) throw new ArgumentOutOfRangeException(nameof(Beta2), Beta2, "AdamW beta2 must be at least 0 and below 1.");
         if (EffectiveWarmupSteps < 0 || EffectiveWarmupSteps > Steps) throw new ArgumentOutOfRangeException(nameof(WarmupSteps), WarmupSteps, "Warm-up steps must be between 0 and Steps.");
         if (GradientClip < 0) throw new ArgumentOutOfRangeException(nameof(GradientClip), GradientClip, "Gradient clip must not be negative.");
         if (CheckpointEvery < 0) throw new ArgumentOutOfRangeException(nameof(CheckpointEvery), CheckpointEvery, "CheckpointEvery must not be negative.");

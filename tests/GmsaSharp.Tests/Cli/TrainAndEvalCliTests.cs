@@ -121,6 +121,17 @@ public sealed class TrainAndEvalCliTests : IDisposable
     }
 
     [Theory]
+    [InlineData("--beta1", "-0.1", "beta1")]
+    [InlineData("--beta2", "1", "beta2")]
+    public void AnAdamBetaOutsideZeroToOneIsNamedInTheError(string option, string value, string named)
+    {
+        var result = CliTests.Run("train", "pretrain", "--model", "/nonexistent", "--data", "x.txt", "--steps", "1", "--out", P("o"), option, value);
+
+        Assert.Equal(2, result.Code);
+        Assert.Contains($"AdamW {named} must be at least 0 and below 1", result.Error);
+    }
+
+    [Theory]
     [InlineData("train", "autoencode", "--model", "/nonexistent", "--data", "x.jsonl", "--steps", "1", "--out", "o")]
     [InlineData("train", "pretrain", "--data", "x.txt", "--steps", "1", "--out", "o")]
     [InlineData("train", "pretrain", "--model", "m", "--data", "x.txt", "--steps", "0", "--out", "o")]

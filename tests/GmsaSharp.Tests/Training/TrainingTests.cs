@@ -343,6 +343,33 @@ public sealed class TrainingTests : IDisposable
         Assert.Throws<ArgumentOutOfRangeException>(() => new TrainingOptions { Steps = 0 }.Validate());
         Assert.Throws<ArgumentOutOfRangeException>(() => new TrainingOptions { Steps = 10, LearningRate = -1 }.Validate());
         Assert.Throws<ArgumentOutOfRangeException>(() => new TrainingOptions { Steps = 10, WarmupSteps = 11 }.Validate());
+        Assert.Throws<ArgumentOutOfRangeException>(() => new TrainingOptions { Steps = 10, Beta1 = -0.1 }.Validate());
+        Assert.Throws<ArgumentOutOfRangeException>(() => new TrainingOptions { Steps = 10, Beta2 = 1.0 }.Validate());
+    }
+
+    /// <summary>
+    /// The defaults are PyTorch's (0.9, 0.999) for every parameter group, and another beta2 changes the
+    /// updates (Adam's first step is the same for any betas, so three steps are taken).
+    /// </summary>
+    [Fact]
+    public void AdamBetasReachEveryParameterGroup()
+    {
+        string text = Path.Combine(_directory, "corpus.txt");
+        File.WriteAllText(text, string.Join("\n\n", Enumerable.Repeat("the cat sat on the mat. the dog ate the cat food.", 6)));
+        Dictionary<string, Tensor> Train(TrainingOptions options, string name)
+        {
+            using var lm = LoadModel();
+            Trainer.Run(new PretrainStage(lm, [text], sequenceLength: 24, seed: 1), options, Path.Combine(_directory, name), resume: false);
+            return Snapshot(lm.named_parameters().Select(p => (p.name, p.parameter)));
+        }
+        var options = new TrainingOptions { Steps = 3, LearningRate = 3e-3, WarmupSteps = 0, BatchSize = 2 };
+
+        var byDefault = Train(options, "default");
+        var stated = Train(options with { Beta1 = 0.9, Beta2 = 0.999 }, "stated");
+        var faster = Train(options with { Beta2 = 0.5 }, "faster");
+
+        Assert.All(byDefault, p => Assert.True(p.Value.allclose(stated[p.Key], rtol: 0, atol: 0), $"{p.Key} differs from an explicit (0.9, 0.999)"));
+        Assert.All(byDefault, p => Assert.False(p.Value.allclose(faster[p.Key], rtol: 0, atol: 0), $"{p.Key} ignored beta2"));
     }
 
     private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>

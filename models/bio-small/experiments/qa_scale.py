@@ -9,7 +9,10 @@ it trains is shipped (the bundled weights come from our own trainer). Results: M
 """
 import gzip, json, os, pathlib, random, re, shutil, string, sys, time
 
-if __name__ == "__main__" and sys.argv[1] == "prepare":
+if len(sys.argv) < 2 or sys.argv[1] not in ("prepare", "run"):
+    sys.exit(__doc__)
+
+if sys.argv[1] == "prepare":
     build, target = pathlib.Path(sys.argv[2]), pathlib.Path(sys.argv[3])
     target.mkdir(parents=True, exist_ok=True)
     shutil.copy(__file__, target / "qa_scale.py")

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Text.Json;
 using GmsaSharp.Evaluation;
 using GmsaSharp.Generation;
 using GmsaSharp.Training;
@@ -18,10 +19,11 @@ internal static class EvalCommand
         var noFullPrompt = new Option<bool>("--no-full-prompt") { Description = "Skip the full-prompt baseline." };
         var truncation = new Option<bool>("--truncation") { Description = "Add the truncation baseline at each rate's token budget." };
         var template = new Option<string>("--full-prompt-template") { Description = "Layout of the baselines' prompt.", DefaultValueFactory = _ => "{context}\n\n{prompt}" };
+        var groupBy = new Option<string?>("--group-by") { Description = "Comma-separated label fields of the QA lines (e.g. attribute,biographies from gmsa synth): accuracy per value of each, every method side by side, in results.md and breakdowns.json." };
         var output = new Option<string>("--out") { Description = "Folder for results.md, results.json and outputs.jsonl (every sample's output per method).", Required = true };
         var sampling = new SamplingOptions();
         var command = new Command("eval", "Evaluate a GMSA checkpoint on a JSONL set (QA or reconstruction) against the full prompt.")
-            { data, rates, limit, reconstruction, noFullPrompt, truncation, template, output };
+            { data, rates, limit, reconstruction, noFullPrompt, truncation, template, groupBy, output };
         models.AddTo(command);
         sampling.AddTo(command);
         command.SetAction((result, cancellationToken) => CliErrors.Run(() =>
@@ -33,6 +35,7 @@ internal static class EvalCommand
                 samples = samples.Take(count).ToArray();
             }
             int[] evaluated = TrainingCliOptions.ParseRates(result.GetValue(rates)!);
+            string[] groupFields = ParseGroupBy(result.GetValue(groupBy), isReconstruction, samples);
             GenerationOptions options = sampling.Read(result);
             (var lm, var compressor) = models.Load(result);
             using (lm)
@@ -59,15 +62,47 @@ internal static class EvalCommand
                         Add(evaluation.Truncation(samples, rate, cancellationToken: cancellationToken));
                     }
                 }
+                QaBreakdown[] breakdowns = groupFields.Select(field => QaBreakdown.Compute(field, samples, rows)).ToArray();
+                string markdown = GmsaEvaluation.Markdown(rows) + string.Concat(breakdowns.Select(b => $"\nAccuracy by {b.Field}:\n\n{b.Markdown()}"));
                 string folder = result.GetValue(output)!;
                 Directory.CreateDirectory(folder);
-                File.WriteAllText(Path.Combine(folder, "results.md"), GmsaEvaluation.Markdown(rows));
+                File.WriteAllText(Path.Combine(folder, "results.md"), markdown);
                 File.WriteAllText(Path.Combine(folder, "results.json"), GmsaEvaluation.Json(rows));
                 File.WriteAllLines(Path.Combine(folder, "outputs.jsonl"), GmsaEvaluation.OutputLines(rows));
-                Console.Write(GmsaEvaluation.Markdown(rows));
+                if (breakdowns.Length > 0)
+                {
+                    File.WriteAllText(Path.Combine(folder, "breakdowns.json"), JsonSerializer.Serialize(breakdowns, new JsonSerializerOptions { WriteIndented = true }));
+                }
+                Console.Write(markdown);
             }
             return Task.FromResult(0);
         }));
         return command;
+    }
+
+    // Checked before any model is loaded, so that a misspelt field fails in a second, not after the evaluation.
+    private static string[] ParseGroupBy(string? value, bool isReconstruction, IReadOnlyList<GmsaSample> samples)
+    {
+        if (value is null)
+        {
+            return [];
+        }
+        string[] fields = value.Split(',', StringSplitOptions.TrimEntries);
+        if (fields.Any(string.IsNullOrEmpty))
+        {
+            throw new ArgumentException($"--group-by must be comma-separated field names, got '{value}'.");
+        }
+        if (isReconstruction)
+        {
+            throw new ArgumentException("--group-by applies to QA evaluation, not --reconstruction.");
+        }
+        foreach (string field in fields)
+        {
+            if (samples.FirstOrDefault(s => !s.Fields.ContainsKey(field)) is { } missing)
+            {
+                throw new ArgumentException($"--group-by {field}: line {missing.Line} of the data has no field '{field}' (a string, number or boolean).");
+            }
+        }
+        return fields;
     }
 }

@@ -23,7 +23,13 @@ public static class CorpusWriter
         return WriteLines(path, documents, (json, document) => json.WriteString("input", document.Text));
     }
 
-    /// <summary>Writes one <c>{"input": document, "prompt": question, "answer": answer}</c> line per item; returns the line count.</summary>
+    /// <summary>
+    /// Writes one <c>{"input": document, "prompt": question, "answer": answer, "attribute": ..., "biographies": n,
+    /// "biography": k}</c> line per item; returns the line count. The last three say what kind of question it is
+    /// (the attribute asked for, in snake case; how many biographies the document holds; which of them, from 1, is
+    /// the asked person's), so that <c>gmsa eval --group-by</c> can split accuracy by them. Readers of the reference
+    /// schema ignore them.
+    /// </summary>
     public static int WriteJsonl(string path, IEnumerable<QaItem> items)
     {
         ArgumentNullException.ThrowIfNull(items);
@@ -32,7 +38,28 @@ public static class CorpusWriter
             json.WriteString("input", item.Document.Text);
             json.WriteString("prompt", item.Question);
             json.WriteString("answer", item.Answer);
+            json.WriteString("attribute", AttributeName(item.Attribute));
+            json.WriteNumber("biographies", item.Document.People.Count);
+            json.WriteNumber("biography", BiographyNumber(item));
         });
+    }
+
+    /// <summary>The attribute's name in QA files: <see cref="PersonAttribute.BirthDate"/> is "birth_date".</summary>
+    public static string AttributeName(PersonAttribute attribute) => attribute switch
+    {
+        PersonAttribute.BirthDate => "birth_date",
+        PersonAttribute.BirthCity => "birth_city",
+        PersonAttribute.University => "university",
+        PersonAttribute.Major => "major",
+        PersonAttribute.Employer => "employer",
+        PersonAttribute.EmployerCity => "employer_city",
+        _ => throw new ArgumentOutOfRangeException(nameof(attribute), attribute, "Unknown person attribute."),
+    };
+
+    private static int BiographyNumber(QaItem item)
+    {
+        int index = item.Document.People.ToList().IndexOf(item.Person);
+        return index >= 0 ? index + 1 : throw new ArgumentException($"The question about {item.Person.FullName} is not about a person of its document.", nameof(item));
     }
 
     /// <summary>Writes one <c>{"input": document, "prompt": instruction, "answer": document}</c> line per document; returns the line count.</summary>

@@ -5,6 +5,7 @@ namespace GmsaSharp.Training;
 /// <summary>
 /// Reads the GMSA reference JSONL schema: <c>{"input": ...}</c> for autoencoding and
 /// <c>{"input": ..., "prompt": ..., "answer": "..." | ["...", ...]}</c> for QA. Errors name the file and line.
+/// Other top-level fields with a string, number or boolean value are kept in <see cref="GmsaSample.Fields"/>.
 /// </summary>
 public static class GmsaJsonl
 {
@@ -57,12 +58,35 @@ public static class GmsaJsonl
             {
                 throw new InvalidDataException($"{where} needs a non-empty 'prompt' and 'answer' for QA.");
             }
-            return new GmsaSample(input, prompt, answers, lineNumber);
+            return new GmsaSample(input, prompt, answers, lineNumber) { Fields = OtherFields(root) };
         }
         catch (JsonException e)
         {
             throw new InvalidDataException($"{where} is not valid JSON: {e.Message}", e);
         }
+    }
+
+    private static readonly string[] SchemaFields = ["input", "prompt", "answer"];
+
+    private static Dictionary<string, string> OtherFields(JsonElement root)
+    {
+        var fields = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (JsonProperty property in root.EnumerateObject().Where(p => !SchemaFields.Contains(p.Name)))
+        {
+            string? text = property.Value.ValueKind switch
+            {
+                JsonValueKind.String => property.Value.GetString(),
+                JsonValueKind.Number => property.Value.GetRawText(),
+                JsonValueKind.True => "true",
+                JsonValueKind.False => "false",
+                _ => null,
+            };
+            if (text is not null)
+            {
+                fields[property.Name] = text;
+            }
+        }
+        return fields;
     }
 
     private static IReadOnlyList<string> Answers(JsonElement element, string where) => element.ValueKind switch

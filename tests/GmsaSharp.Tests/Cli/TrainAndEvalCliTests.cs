@@ -40,7 +40,7 @@ public sealed class TrainAndEvalCliTests : IDisposable
         Ok(CliTests.Run(["train", "keft", "--model", P("base"), "--gmsa", P("ae"), "--data", P("bio/train/qa.jsonl"), "--rates", "4",
             "--keft-rank", "4", "--questions-per-context", "2", "--steps", "2", "--out", P("gmsa"), .. common]));
         Ok(CliTests.Run("eval", "--model", P("base"), "--gmsa", P("gmsa"), "--data", P("bio/test/qa.jsonl"), "--limit", "2", "--rates", "4",
-            "--truncation", "--max-new-tokens", "4", "--dtype", "float32", "--out", P("eval")));
+            "--truncation", "--max-new-tokens", "4", "--dtype", "float32", "--group-by", "attribute,biography", "--out", P("eval")));
 
         foreach (string stage in new[] { "base", "qa", "ae", "gmsa" })
         {
@@ -55,6 +55,12 @@ public sealed class TrainAndEvalCliTests : IDisposable
         using JsonDocument results = JsonDocument.Parse(File.ReadAllText(P("eval/results.json")));
         Assert.Equal(new[] { "full prompt", "gmsa", "truncation" }, results.RootElement.EnumerateArray().Select(r => r.GetProperty("Method").GetString()).ToArray());
         Assert.Contains("| gmsa | 4x | 2 |", File.ReadAllText(P("eval/results.md")));
+        // Accuracy per label of synth's QA lines, every method side by side.
+        Assert.Contains("Accuracy by attribute:", File.ReadAllText(P("eval/results.md")));
+        Assert.Contains("| biography | samples | full prompt Acc | gmsa 4x Acc | truncation 4x Acc |", File.ReadAllText(P("eval/results.md")));
+        using JsonDocument breakdowns = JsonDocument.Parse(File.ReadAllText(P("eval/breakdowns.json")));
+        Assert.Equal(["attribute", "biography"], breakdowns.RootElement.EnumerateArray().Select(b => b.GetProperty("Field").GetString()));
+        Assert.All(breakdowns.RootElement.EnumerateArray(), b => Assert.Equal(2, b.GetProperty("Groups").EnumerateArray().Sum(g => g.GetProperty("Samples").GetInt32())));
         // Every method's output for every sample, with the question and gold answers, so failures can be read.
         JsonElement[] outputs = File.ReadAllLines(P("eval/outputs.jsonl")).Select(l => JsonDocument.Parse(l).RootElement).ToArray();
         Assert.Equal(new[] { "full prompt", "full prompt", "gmsa", "gmsa", "truncation", "truncation" }, outputs.Select(o => o.GetProperty("method").GetString()).ToArray());
@@ -129,6 +135,19 @@ public sealed class TrainAndEvalCliTests : IDisposable
 
         Assert.Equal(2, result.Code);
         Assert.Contains($"AdamW {named} must be at least 0 and below 1", result.Error);
+    }
+
+    [Theory]
+    [InlineData("attribute,nosuch", "--group-by nosuch: line 1 of the data has no field 'nosuch'")]
+    [InlineData("attribute,", "--group-by must be comma-separated field names, got 'attribute,'")]
+    public void AGroupByFieldTheDataLacksIsNamedBeforeAnyModelLoads(string fields, string message)
+    {
+        File.WriteAllText(P("qa.jsonl"), """{"input": "doc", "prompt": "q?", "answer": "a", "attribute": "major"}""" + "\n");
+
+        var result = CliTests.Run("eval", "--model", "/nonexistent", "--gmsa", "g", "--data", P("qa.jsonl"), "--out", P("o"), "--group-by", fields);
+
+        Assert.Equal(2, result.Code);
+        Assert.Contains(message, result.Error);
     }
 
     [Theory]

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using GmsaSharp.Synthetic;
 
 namespace GmsaSharp.Tests.Synthetic;
@@ -22,6 +23,30 @@ public class QaGeneratorTests
             Assert.Equal(item.Person.ValueOf(item.Attribute), item.Answer);
             Assert.Contains(item.Answer, item.Document.Text);
         });
+    }
+
+    [Fact]
+    public void QaLinesLabelTheAttributeTheBiographyCountAndWhichBiographyIsAsked()
+    {
+        IReadOnlyList<QaItem> items = new QaGenerator(questionsPerDocument: 5, seed: 9).Generate(Documents);
+        using var directory = new TempDirectory();
+        string path = Path.Combine(directory.Path, "qa.jsonl");
+
+        CorpusWriter.WriteJsonl(path, items);
+
+        JsonElement[] lines = File.ReadLines(path).Select(l => JsonDocument.Parse(l).RootElement).ToArray();
+        Assert.Equal(items.Count, lines.Length);
+        foreach ((QaItem item, JsonElement line) in items.Zip(lines))
+        {
+            // Which biography, counted from the text: the order in which the people's full names first appear.
+            string[] byAppearance = item.Document.People.Select(p => p.FullName).OrderBy(name => item.Document.Text.IndexOf(name, StringComparison.Ordinal)).ToArray();
+            Assert.Equal(Array.IndexOf(byAppearance, item.Person.FullName) + 1, line.GetProperty("biography").GetInt32());
+            Assert.Equal(item.Document.People.Count, line.GetProperty("biographies").GetInt32());
+            Assert.Equal(item.Attribute.ToString(), line.GetProperty("attribute").GetString()!.Replace("_", ""), ignoreCase: true);
+        }
+        Assert.Equal(["birth_city", "birth_date", "employer", "employer_city", "major", "university"],
+            lines.Select(l => l.GetProperty("attribute").GetString()).Distinct().Order());
+        Assert.Contains(lines, l => l.GetProperty("biography").GetInt32() > 1);
     }
 
     [Fact]

@@ -61,8 +61,10 @@ public class SyntheticCorpusTests
             Assert.All(documents, d => Assert.Equal(["input"], d.EnumerateObject().Select(p => p.Name)));
             Assert.All(questions, q =>
             {
-                Assert.Equal(["input", "prompt", "answer"], q.EnumerateObject().Select(p => p.Name));
+                Assert.Equal(["input", "prompt", "answer", "attribute", "biographies", "biography"], q.EnumerateObject().Select(p => p.Name));
                 Assert.Contains(q.GetProperty("answer").GetString()!, q.GetProperty("input").GetString()!);
+                Assert.Contains(q.GetProperty("attribute").GetString()!, Enum.GetValues<PersonAttribute>().Select(CorpusWriter.AttributeName));
+                Assert.InRange(q.GetProperty("biography").GetInt32(), 1, q.GetProperty("biographies").GetInt32());
             });
 
             List<JsonElement> restatements = ReadJsonl(Path.Combine(directory, SyntheticCorpus.RestateFile));

@@ -6,6 +6,9 @@ it trains is shipped (the bundled weights come from our own trainer). Results: M
     python3 qa_scale.py prepare BUILD_DIR DIR   # BUILD_DIR as build.sh made it (stage 1 done, tiny-mix.jsonl,
                                                  # val-*.jsonl); writes compact gzip data + base-lm + base-qa1 to DIR
     cd DIR && python3 qa_scale.py run 180 120   # seconds of tiny-document, then medium-document training
+
+`run` writes log.txt and the trained models (qa-tiny after the first phase, qa-mid at the end; bfloat16, with
+the tokenizer) to $OUT, so that `gmsa eval --group-by biographies,attribute` can score them per kind of question.
 """
 import gzip, json, os, pathlib, random, re, shutil, string, sys, time
 
@@ -131,6 +134,17 @@ def train(model, seqs, seconds, batch_size, lr, evals, eval_every, tag):
     log(tag, "done", step, "steps", step * batch_size, "sequences")
     return model
 
+def save(model, name):
+    """Writes the model to $OUT/name in bfloat16 with the tokenizer, a folder `gmsa eval --group-by` can score."""
+    try:
+        folder = OUT / name
+        model.save_pretrained(folder, state_dict={k: v.detach().to(torch.bfloat16).cpu() for k, v in model.state_dict().items()})
+        for file in ("tokenizer.json", "tokenizer_config.json"):
+            shutil.copy(D / "base-lm" / file, folder / file)
+        log("saved", folder)
+    except Exception as e:  # the log matters more than the copy
+        log("could not save", name, repr(e))
+
 val_tiny, val_mid, val_long = read("val-tiny.jsonl.gz"), read("val-mid.jsonl.gz"), read("val-long.jsonl.gz")
 calib = LlamaForCausalLM.from_pretrained(D / "base-qa1", dtype=torch.float32).to(dev)
 log("calibration: CPU-trained base-qa1 (gmsa eval: 50% tiny, 6% mid):", f"tiny {evaluate(calib, val_tiny, 100):.1f}", f"mid {evaluate(calib, val_mid, 100):.1f}")
@@ -140,7 +154,9 @@ log("tiny sequences", len(tiny))
 model = LlamaForCausalLM.from_pretrained(D / "base-lm", dtype=torch.float32).to(dev)
 log("base-lm tiny", f"{evaluate(model, val_tiny, 100):.1f}")
 model = train(model, tiny, float(sys.argv[2]), 32, 1.5e-3, [("tiny", val_tiny)], 1000, "tiny")
+save(model, "qa-tiny")
 mid = sequences(read("mid.jsonl.gz"), 1536)
 log("mid sequences", len(mid))
 model = train(model, mid, float(sys.argv[3]), 16, 1e-3, [("tiny", val_tiny), ("mid", val_mid)], 1000, "mid")
 log("final", f"tiny {evaluate(model, val_tiny, 100):.1f}", f"mid {evaluate(model, val_mid, 200):.1f}", f"long {evaluate(model, val_long, 100):.1f}")
+save(model, "qa-mid")

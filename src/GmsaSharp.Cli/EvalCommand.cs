@@ -98,9 +98,13 @@ internal static class EvalCommand
         }
         foreach (string field in fields)
         {
-            if (samples.FirstOrDefault(s => !s.Fields.ContainsKey(field)) is { } missing)
+            try
             {
-                throw new ArgumentException($"--group-by {field}: line {missing.Line} of the data has no field '{field}' (a string, number or boolean).");
+                QaBreakdown.Labels(field, samples);
+            }
+            catch (InvalidDataException e)
+            {
+                throw new InvalidDataException($"--group-by {field}: {e.Message}", e);
             }
         }
         return fields;

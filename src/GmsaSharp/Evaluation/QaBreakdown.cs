@@ -28,9 +28,7 @@ public sealed record QaBreakdown(string Field, IReadOnlyList<string> Methods, IR
         {
             throw new ArgumentException($"The {Label(mismatched)} row has {mismatched.Outputs.Count} outputs for {samples.Count} samples.", nameof(rows));
         }
-        string[] values = samples.Select(s => s.Fields.TryGetValue(field, out string? value)
-            ? value
-            : throw new InvalidDataException($"Line {s.Line} has no field '{field}' (a string, number or boolean) to group by.")).ToArray();
+        string[] values = Labels(field, samples);
 
         var groups = values.Distinct(StringComparer.Ordinal).Order(ValueOrder(values)).Select(value =>
         {
@@ -40,6 +38,13 @@ public sealed record QaBreakdown(string Field, IReadOnlyList<string> Methods, IR
         }).ToArray();
         return new QaBreakdown(field, rows.Select(Label).ToArray(), groups);
     }
+
+    /// <summary>Each sample's value of the label <paramref name="field"/>, in sample order.</summary>
+    /// <exception cref="InvalidDataException">A sample has no such field (the message names its line).</exception>
+    public static string[] Labels(string field, IReadOnlyList<GmsaSample> samples) =>
+        samples.Select(s => s.Fields.TryGetValue(field, out string? value)
+            ? value
+            : throw new InvalidDataException($"Line {s.Line} has no field '{field}' (a string, number or boolean) to group by.")).ToArray();
 
     /// <summary>A Markdown table: one line per value, its question count, and each method's accuracy (Acc, percent).</summary>
     public string Markdown() => MarkdownTable.Render(

@@ -138,7 +138,7 @@ public sealed class TrainAndEvalCliTests : IDisposable
     }
 
     [Theory]
-    [InlineData("attribute,nosuch", "--group-by nosuch: line 1 of the data has no field 'nosuch'")]
+    [InlineData("attribute,nosuch", "--group-by nosuch: Line 1 has no field 'nosuch'")]
     [InlineData("attribute,", "--group-by must be comma-separated field names, got 'attribute,'")]
     public void AGroupByFieldTheDataLacksIsNamedBeforeAnyModelLoads(string fields, string message)
     {

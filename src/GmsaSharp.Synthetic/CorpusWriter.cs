@@ -66,12 +66,19 @@ public static class CorpusWriter
     public static int WriteRestatements(string path, IEnumerable<SyntheticDocument> documents, string instruction)
     {
         ArgumentNullException.ThrowIfNull(documents);
+        return WriteRepetitions(path, documents.Select(document => document.Text), instruction);
+    }
+
+    /// <summary>Writes one <c>{"input": text, "prompt": instruction, "answer": text}</c> line per text; returns the line count.</summary>
+    public static int WriteRepetitions(string path, IEnumerable<string> texts, string instruction)
+    {
+        ArgumentNullException.ThrowIfNull(texts);
         ArgumentException.ThrowIfNullOrEmpty(instruction);
-        return WriteLines(path, documents, (json, document) =>
+        return WriteLines(path, texts, (json, text) =>
         {
-            json.WriteString("input", document.Text);
+            json.WriteString("input", text);
             json.WriteString("prompt", instruction);
-            json.WriteString("answer", document.Text);
+            json.WriteString("answer", text);
         });
     }
 

@@ -3,7 +3,7 @@ namespace GmsaSharp.Synthetic;
 /// <summary>
 /// Writes the whole synthetic corpus: one world, split into people for train / validation / test, and for each
 /// split a folder with ae.jsonl (documents), qa.jsonl (questions with answers), restate.jsonl (each document
-/// asked back word for word) and pretrain.txt (documents followed by their answered questions, each record
+/// asked back word for word), copy.jsonl (as many lists of names and places, asked back) and pretrain.txt (documents followed by their answered questions, each record
 /// ended by the EOS token).
 /// </summary>
 public static class SyntheticCorpus
@@ -23,6 +23,16 @@ public static class SyntheticCorpus
 
     /// <summary>The question of every restatement record (GMSA's default autoencoding instruction).</summary>
     public const string RestateInstruction = "Restate the aforementioned text.";
+
+    /// <summary>
+    /// The file of copy records in each split folder: QA lines whose input is a list of unrelated names and places
+    /// (<see cref="CopyListGenerator"/>) and whose answer is that list, one per document. They teach a decoder
+    /// trained from scratch to find and copy what it has read, which telling people apart needs.
+    /// </summary>
+    public const string CopyFile = "copy.jsonl";
+
+    /// <summary>The question of every copy record.</summary>
+    public const string CopyInstruction = "Repeat the list.";
 
     /// <summary>The file of pretraining text in each split folder.</summary>
     public const string PretrainingFile = "pretrain.txt";
@@ -62,6 +72,8 @@ public static class SyntheticCorpus
         int documentLines = CorpusWriter.WriteJsonl(Path.Combine(directory, AutoencoderFile), documents);
         int qaLines = CorpusWriter.WriteJsonl(Path.Combine(directory, QaFile), items);
         CorpusWriter.WriteRestatements(Path.Combine(directory, RestateFile), documents, RestateInstruction);
+        var copyLists = new CopyListGenerator(words, options.CopyListMinWords, options.CopyListMaxWords, SeededRandom.DeriveSeed(options.Seed, name + "/copy-lists"));
+        CorpusWriter.WriteRepetitions(Path.Combine(directory, CopyFile), copyLists.Generate(documentCount).Select(CopyListGenerator.Text), CopyInstruction);
         long characters = CorpusWriter.WritePretrainingText(Path.Combine(directory, PretrainingFile), documents, items, options.EndOfTextToken);
         return new SyntheticSplitCounts(name, people.Count, documentLines, qaLines, characters);
     }

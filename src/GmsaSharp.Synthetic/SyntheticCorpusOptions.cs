@@ -30,6 +30,12 @@ public sealed record SyntheticCorpusOptions
     /// <summary>Questions asked about each document.</summary>
     public int QuestionsPerDocument { get; init; } = 4;
 
+    /// <summary>Fewest items in a list of copy.jsonl.</summary>
+    public int CopyListMinWords { get; init; } = 8;
+
+    /// <summary>Most items in a list of copy.jsonl.</summary>
+    public int CopyListMaxWords { get; init; } = 24;
+
     /// <summary>The token that ends each pretraining record (the tokenizer's EOS).</summary>
     public string EndOfTextToken { get; init; } = "<|endoftext|>";
 

@@ -16,7 +16,7 @@ public class SyntheticCorpusTests
     };
 
     private static readonly string[] Splits = ["train", "validation", "test"];
-    private static readonly string[] Files = [SyntheticCorpus.AutoencoderFile, SyntheticCorpus.QaFile, SyntheticCorpus.RestateFile, SyntheticCorpus.PretrainingFile];
+    private static readonly string[] Files = [SyntheticCorpus.AutoencoderFile, SyntheticCorpus.QaFile, SyntheticCorpus.RestateFile, SyntheticCorpus.CopyFile, SyntheticCorpus.PretrainingFile];
 
     [Fact]
     public void SameSeedWritesIdenticalBytesAndAnotherSeedDoesNot()
@@ -74,6 +74,16 @@ public class SyntheticCorpusTests
                 Assert.Equal(r.GetProperty("input").GetString(), r.GetProperty("answer").GetString());
                 Assert.Equal(SyntheticCorpus.RestateInstruction, r.GetProperty("prompt").GetString());
             });
+
+            List<JsonElement> copies = ReadJsonl(Path.Combine(directory, SyntheticCorpus.CopyFile));
+            Assert.Equal(split.Documents, copies.Count);
+            Assert.All(copies, c =>
+            {
+                Assert.Equal(["input", "prompt", "answer"], c.EnumerateObject().Select(p => p.Name));
+                Assert.Equal(c.GetProperty("input").GetString(), c.GetProperty("answer").GetString());
+                Assert.Equal(SyntheticCorpus.CopyInstruction, c.GetProperty("prompt").GetString());
+            });
+            Assert.Equal(copies.Count, copies.Select(c => c.GetProperty("input").GetString()).Distinct().Count());
 
             string pretraining = File.ReadAllText(Path.Combine(directory, SyntheticCorpus.PretrainingFile));
             Assert.Equal(split.PretrainingCharacters, pretraining.Length);

@@ -3,8 +3,8 @@ namespace GmsaSharp.Synthetic;
 /// <summary>
 /// Writes the whole synthetic corpus: one world, split into people for train / validation / test, and for each
 /// split a folder with ae.jsonl (documents), qa.jsonl (questions with answers), restate.jsonl (each document
-/// asked back word for word), copy.jsonl (as many lists of names and places, asked back) and pretrain.txt (documents followed by their answered questions, each record
-/// ended by the EOS token).
+/// asked back word for word), copy.jsonl (as many lists of names and places, asked back) and pretrain.txt
+/// (documents followed by their answered questions, each record ended by the EOS token).
 /// </summary>
 public static class SyntheticCorpus
 {

@@ -3,8 +3,8 @@
 # then question answering over short, then long documents), GMSA (autoencode, then KEFT), evaluation.
 # Every training stage checkpoints; running the script again continues each stage from its checkpoint.
 # Usage: models/bio-small/build.sh WORK_DIR   (then copy WORK_DIR/base-qa2 to models/bio-small/base,
-# WORK_DIR/gmsa to models/bio-small/gmsa, WORK_DIR/short-qa to models/bio-small/short-docs/base and
-# WORK_DIR/short-gmsa to models/bio-small/short-docs/gmsa). About 2 hours 10 minutes on a 2-core CPU with native bf16.
+# WORK_DIR/gmsa to models/bio-small/gmsa, WORK_DIR/short-reader to models/bio-small/short-docs/base and
+# WORK_DIR/short-gmsa to models/bio-small/short-docs/gmsa). About 3 hours 30 minutes on a 2-core CPU with native bf16.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
 work="${1:?usage: build.sh WORK_DIR}"
@@ -60,21 +60,30 @@ awk 'NR % 12 == 1' bio/test/qa.jsonl > test-qa.jsonl
 gmsa eval --model base-qa2 --gmsa gmsa --data test-qa.jsonl --limit 200 --rates 4,8 --truncation --max-new-tokens 16 --stop $'\n' --out eval-qa
 gmsa eval --model base-qa2 --gmsa gmsa --data bio-mid/test/ae.jsonl --limit 10 --reconstruction --rates 4,8 --out eval-reconstruction
 
-# 7. The short-document pair (short-docs/): its own base, stage 2 again from stage 1 with four times the
-#    sequences per step (batch 32 x 1000 steps: 55% on 1-2-person validation documents, base-qa1 50%), and a
-#    GMSA checkpoint for it trained and evaluated on 1-2-person documents, where that base reads well. A wider
-#    compressor than above (4 encoder blocks, LoRA r64, 1200 autoencoding steps): with 2 blocks, r32 and 600
-#    steps, 8x kept only 62% of full-prompt accuracy.
+# 7. The short-document pair (short-docs/): its own base and a GMSA checkpoint trained and evaluated on 1-2-person
+#    documents, where the small base can learn to read. 7a: stage 2 again from stage 1 with four times the
+#    sequences per step (batch 32 x 1000 steps: 55% on 1-2-person validation documents, base-qa1 50%).
 gmsa train qa --model base-lm --data tiny-mix.jsonl --seq-len 512 "${qa_layout[@]}" \
   --batch-size 32 --steps 1000 --lr 1.5e-3 --warmup 50 --seed 1 --checkpoint-every 50 --log-every 25 --out short-qa $(resume short-qa)
-gmsa train autoencode --model short-qa --data bio-tiny/train/ae.jsonl --rates 4,8 --encoder-layers 4 \
+#    7b: that reader never learned to copy, and so not which person a question is about (two-person documents
+#    at chance). experiments/binding.sh teaches copying (lists to repeat back), then binding (recall lists,
+#    then documents naming the person in every sentence), then returns to these documents with copy lists
+#    mixed in (pron-eE: 85.8%), scoring each step (MODEL_CARD "Copying first, then binding").
+awk 'NR % 2 == 1' bio-tiny/validation/qa.jsonl > val400L.jsonl
+[ -f pron-eE/model.safetensors ] || (cd "$repo" && models/bio-small/experiments/binding.sh "$work" short-qa)
+#    7c: 400 more steps on the same mix with a decaying rate: short-reader (= short-docs/base).
+gmsa train qa --model pron-eE --data pron-mix.jsonl --seq-len 512 "${qa_layout[@]}" \
+  --batch-size 32 --steps 400 --lr 1e-3 --decay cosine --warmup 20 --seed 4 --checkpoint-every 100 --log-every 25 --out short-reader $(resume short-reader)
+#    7d: its compressor: a wider one than above (4 encoder blocks, LoRA r64, 1200 autoencoding steps; with 2
+#    blocks, r32 and 600 steps, 8x kept only 62% of full-prompt accuracy on the first short-docs/base).
+gmsa train autoencode --model short-reader --data bio-tiny/train/ae.jsonl --rates 4,8 --encoder-layers 4 \
   --lora-rank 64 --lora-alpha 64 --lora-dropout 0.05 --lsa-layers 1 --window 512 --overlong window "${qa_layout[@]}" \
   --steps 1200 --lr 1e-3 --warmup 30 --batch-size 4 --seed 1 --checkpoint-every 100 --log-every 25 --out short-ae $(resume short-ae)
-gmsa train keft --model short-qa --gmsa short-ae --data bio-tiny/train/qa.jsonl --rates 4,8 --questions-per-context 8 \
+gmsa train keft --model short-reader --gmsa short-ae --data bio-tiny/train/qa.jsonl --rates 4,8 --questions-per-context 8 \
   --keft-rank 16 --keft-alpha 32 --keft-dropout 0.05 \
   --steps 600 --lr 1e-3 --warmup 30 --batch-size 4 --seed 1 --checkpoint-every 100 --log-every 25 --out short-gmsa $(resume short-gmsa)
 awk 'NR % 8 == 1' bio-tiny/validation/qa.jsonl > short-validation-qa.jsonl
 awk 'NR % 20 == 1' bio-tiny/test/qa.jsonl > short-heldout-qa.jsonl   # = short-docs/heldout-qa.jsonl
-gmsa eval --model short-qa --gmsa short-gmsa --data short-validation-qa.jsonl --limit 100 --rates 4,8 --truncation --max-new-tokens 16 --stop $'\n' --out short-eval-validation
-gmsa eval --model short-qa --gmsa short-gmsa --data short-heldout-qa.jsonl --rates 4,8 --truncation --max-new-tokens 16 --stop $'\n' --out short-eval-heldout
-gmsa eval --model short-qa --gmsa short-gmsa --data bio-tiny/test/ae.jsonl --limit 10 --reconstruction --rates 4,8 --out short-eval-reconstruction
+gmsa eval --model short-reader --gmsa short-gmsa --data short-validation-qa.jsonl --limit 100 --rates 4,8 --truncation --max-new-tokens 16 --stop $'\n' --out short-eval-validation
+gmsa eval --model short-reader --gmsa short-gmsa --data short-heldout-qa.jsonl --rates 4,8 --truncation --max-new-tokens 16 --stop $'\n' --out short-eval-heldout
+gmsa eval --model short-reader --gmsa short-gmsa --data bio-tiny/test/ae.jsonl --limit 10 --reconstruction --rates 4,8 --out short-eval-reconstruction

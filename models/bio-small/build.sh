@@ -4,11 +4,12 @@
 # Every training stage checkpoints; running the script again continues each stage from its checkpoint.
 # Usage: models/bio-small/build.sh WORK_DIR   (then copy WORK_DIR/base-qa2 to models/bio-small/base,
 # WORK_DIR/gmsa to models/bio-small/gmsa, WORK_DIR/short-reader to models/bio-small/short-docs/base and
-# WORK_DIR/short-gmsa to models/bio-small/short-docs/gmsa). About 3 hours 30 minutes on a 2-core CPU with native bf16.
+# WORK_DIR/short-gmsa to models/bio-small/short-docs/gmsa). About 3 hours 45 minutes on a 2-core CPU with native bf16.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
 work="${1:?usage: build.sh WORK_DIR}"
 mkdir -p "$work"
+work="$(cd "$work" && pwd)"   # absolute: step 7b runs experiments/binding.sh from the repository root
 cd "$work"
 dotnet build "$repo/src/GmsaSharp.Cli" -c Release -v q
 gmsa() { dotnet "$repo/src/GmsaSharp.Cli/bin/Release/net10.0/gmsa.dll" "$@"; }
@@ -79,9 +80,10 @@ gmsa train qa --model pron-eE --data pron-mix.jsonl --seq-len 512 "${qa_layout[@
 gmsa train autoencode --model short-reader --data bio-tiny/train/ae.jsonl --rates 4,8 --encoder-layers 4 \
   --lora-rank 64 --lora-alpha 64 --lora-dropout 0.05 --lsa-layers 1 --window 512 --overlong window "${qa_layout[@]}" \
   --steps 1200 --lr 1e-3 --warmup 30 --batch-size 4 --seed 1 --checkpoint-every 100 --log-every 25 --out short-ae $(resume short-ae)
+#    KEFT with a wider LoRA (r64) and four times the steps of r16 x 600, which kept 71% / 44% of the full prompt.
 gmsa train keft --model short-reader --gmsa short-ae --data bio-tiny/train/qa.jsonl --rates 4,8 --questions-per-context 8 \
-  --keft-rank 16 --keft-alpha 32 --keft-dropout 0.05 \
-  --steps 600 --lr 1e-3 --warmup 30 --batch-size 4 --seed 1 --checkpoint-every 100 --log-every 25 --out short-gmsa $(resume short-gmsa)
+  --keft-rank 64 --keft-alpha 64 --keft-dropout 0.05 \
+  --steps 2400 --lr 1e-3 --warmup 30 --batch-size 4 --seed 1 --checkpoint-every 200 --log-every 50 --out short-gmsa $(resume short-gmsa)
 awk 'NR % 8 == 1' bio-tiny/validation/qa.jsonl > short-validation-qa.jsonl
 awk 'NR % 20 == 1' bio-tiny/test/qa.jsonl > short-heldout-qa.jsonl   # = short-docs/heldout-qa.jsonl
 gmsa eval --model short-reader --gmsa short-gmsa --data short-validation-qa.jsonl --limit 100 --rates 4,8 --truncation --max-new-tokens 16 --stop $'\n' --out short-eval-validation

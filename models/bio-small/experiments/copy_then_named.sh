@@ -23,7 +23,6 @@ gmsa train qa --model copy-lm --data named-mix.jsonl --seq-len 512 "${qa_layout[
 gmsa train qa --model named-qa --data named-mix.jsonl --seq-len 512 "${qa_layout[@]}" \
   --batch-size 32 --steps 400 --lr 1e-3 --decay constant --warmup 20 --seed 2 --checkpoint-every 50 --log-every 25 --out named-qa2
 # The short-document compressor of build.sh step 7 (it was trained on named-qa, before the 400 more steps).
-
 gmsa train autoencode --model named-qa --data bio-tiny-named/train/ae.jsonl --rates 4,8 --encoder-layers 4 \
   --lora-rank 64 --lora-alpha 64 --lora-dropout 0.05 --lsa-layers 1 --window 512 --overlong window "${qa_layout[@]}" \
   --steps 1200 --lr 1e-3 --warmup 30 --batch-size 4 --seed 1 --checkpoint-every 100 --log-every 25 --out named-ae

@@ -156,26 +156,33 @@ internal static class TrainCommand
         var gmsa = new Option<string>("--gmsa") { Description = "The autoencoder-trained GMSA checkpoint.", Required = true };
         var data = new Option<string>("--data") { Description = "JSONL with {\"input\", \"prompt\", \"answer\"} per line.", Required = true };
         var rates = new Option<string>("--rates") { Description = "Compression rates drawn per sample.", DefaultValueFactory = _ => "4,8" };
-        var rank = new Option<int>("--keft-rank") { Description = "Rank of the LoRA on the decoder's q/k/v.", DefaultValueFactory = _ => 64 };
+        var rank = new Option<int>("--keft-rank") { Description = "Rank of the decoder LoRA.", DefaultValueFactory = _ => 64 };
         var alpha = new Option<double>("--keft-alpha") { Description = "Alpha of that LoRA.", DefaultValueFactory = _ => 32 };
         var dropout = new Option<double>("--keft-dropout") { Description = "Dropout of that LoRA.", DefaultValueFactory = _ => 0.05 };
+        var targets = new Option<string>("--keft-targets")
+        {
+            Description = "Decoder projections that LoRA adapts, by HF name (q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj), comma-separated, or 'all' (the paper: q/k/v).",
+            DefaultValueFactory = _ => "q_proj,k_proj,v_proj",
+        };
         var perContext = new Option<int>("--questions-per-context")
         {
             Description = "Consecutive questions about one context trained after a single compression of it (the paper: 1); more makes each compression pay for several answers.",
             DefaultValueFactory = _ => 1,
         };
-        var command = new Command("keft", "GMSA stage 2 (Knowledge Extraction Fine-Tuning): train LoRA on the decoder's q/k/v to answer from soft tokens.")
-            { model, gmsa, data, rates, rank, alpha, dropout, perContext };
+        var command = new Command("keft", "GMSA stage 2 (Knowledge Extraction Fine-Tuning): train LoRA on the decoder (the paper: its q/k/v) to answer from soft tokens.")
+            { model, gmsa, data, rates, rank, alpha, dropout, targets, perContext };
         training.AddTo(command);
         command.SetAction((result, cancellationToken) => CliErrors.Run(() =>
         {
             TrainingOptions options = training.Read(result);
             string output = result.GetValue(training.Output)!;
             bool resume = result.GetValue(training.Resume);
+            // Checked before the model loads, so a typo costs no loading time.
+            var keft = new LoraSettings(result.GetValue(rank), result.GetValue(alpha), result.GetValue(dropout), ParseTargets(result.GetValue(targets)!));
+            keft.Validate();
             using CausalLM lm = CausalLM.FromPretrained(result.GetValue(model)!, training.Common.Read(result));
             string start = StartingCheckpoint(output, resume, result.GetValue(gmsa))!;
             using GmsaCompressor compressor = GmsaCompressor.FromPretrained(start, lm);
-            var keft = new LoraSettings(result.GetValue(rank), result.GetValue(alpha), result.GetValue(dropout), LoraSettings.QueryKeyValue);
             int questions = result.GetValue(perContext) is >= 1 and var n ? n : throw new ArgumentException($"--questions-per-context must be at least 1, got {result.GetValue(perContext)}.");
             var stage = new KeftStage(compressor, GmsaJsonl.Read(result.GetValue(data)!, requireQa: true), TrainingCliOptions.ParseRates(result.GetValue(rates)!), keft, options.Seed, questions);
             Console.WriteLine($"keft: {stage.Report}; {stage.Sequences:N0} sequences; {lm.Environment.Describe()}");
@@ -187,6 +194,19 @@ internal static class TrainCommand
     // A resumed GMSA stage restarts from its own artifact (the checkpoint then restores the exact weights).
     private static string? StartingCheckpoint(string output, bool resume, string? given) =>
         resume && File.Exists(Path.Combine(output, GmsaConfig.FileName)) ? output : given;
+
+    private static IReadOnlyList<string> ParseTargets(string text)
+    {
+        if (text.Trim() == "all")
+        {
+            return LoraSettings.AllProjections;
+        }
+        string[] names = text.Split(',', StringSplitOptions.TrimEntries);
+        string[] unknown = names.Where(n => !LoraSettings.AllProjections.Contains(n)).ToArray();
+        return unknown.Length == 0 && names.Distinct().Count() == names.Length
+            ? names
+            : throw new ArgumentException($"--keft-targets must be 'all' or distinct names among {string.Join(", ", LoraSettings.AllProjections)}, got '{text}'.");
+    }
 
     private static OverlongPolicy ParsePolicy(string text) =>
         Enum.TryParse(text, ignoreCase: true, out OverlongPolicy policy) ? policy : throw new ArgumentException($"--overlong must be window or reject, got '{text}'.");

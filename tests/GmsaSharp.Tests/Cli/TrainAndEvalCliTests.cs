@@ -38,7 +38,7 @@ public sealed class TrainAndEvalCliTests : IDisposable
             "--lora-rank", "4", "--window", "64", "--steps", "2", "--question-template", "Question: {question}\nAnswer:", "--answer-prefix", " ",
             "--out", P("ae"), .. common]));
         Ok(CliTests.Run(["train", "keft", "--model", P("base"), "--gmsa", P("ae"), "--data", P("bio/train/qa.jsonl"), "--rates", "4",
-            "--keft-rank", "4", "--questions-per-context", "2", "--steps", "2", "--out", P("gmsa"), .. common]));
+            "--keft-rank", "4", "--keft-targets", "q_proj,v_proj,down_proj", "--questions-per-context", "2", "--steps", "2", "--out", P("gmsa"), .. common]));
         Ok(CliTests.Run("eval", "--model", P("base"), "--gmsa", P("gmsa"), "--data", P("bio/test/qa.jsonl"), "--limit", "2", "--rates", "4",
             "--truncation", "--max-new-tokens", "4", "--dtype", "float32", "--group-by", "attribute,biography", "--out", P("eval")));
 
@@ -51,6 +51,12 @@ public sealed class TrainAndEvalCliTests : IDisposable
         using var lm = CausalLM.FromPretrained(P("base"), new ComputeOptions { Device = "cpu", DType = ScalarType.Float32 });
         using var compressor = GmsaCompressor.FromPretrained(P("gmsa"), lm);
         Assert.NotNull(compressor.KeftLora);
+        Assert.Equal(new[] { "q_proj", "v_proj", "down_proj" }, compressor.Config.KeftLora!.Targets);
+        // The MLP projection was trained, not only listed: its B left zero.
+        using (var b = compressor.KeftLora!.named_parameters().Single(p => p.name == "layers.0.down_proj.lora_B").parameter.detach())
+        {
+            Assert.True(b.abs().sum().item<float>() > 0, "KEFT LoRA B of down_proj stayed zero");
+        }
         Assert.Equal("Question: {question}\nAnswer:", compressor.Config.QuestionTemplate);
         using JsonDocument results = JsonDocument.Parse(File.ReadAllText(P("eval/results.json")));
         Assert.Equal(new[] { "full prompt", "gmsa", "truncation" }, results.RootElement.EnumerateArray().Select(r => r.GetProperty("Method").GetString()).ToArray());
@@ -148,6 +154,18 @@ public sealed class TrainAndEvalCliTests : IDisposable
 
         Assert.Equal(2, result.Code);
         Assert.Contains(message, result.Error);
+    }
+
+    [Theory]
+    [InlineData("q_proj,nosuch")]
+    [InlineData("q_proj,q_proj")]
+    [InlineData("")]
+    public void AnUnknownOrRepeatedKeftTargetIsNamedBeforeAnyModelLoads(string targets)
+    {
+        var result = CliTests.Run("train", "keft", "--model", "/nonexistent", "--gmsa", "g", "--data", "x.jsonl", "--steps", "1", "--out", P("o"), "--keft-targets", targets);
+
+        Assert.Equal(2, result.Code);
+        Assert.Contains($"--keft-targets must be 'all' or distinct names among q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj, got '{targets}'", result.Error);
     }
 
     [Theory]

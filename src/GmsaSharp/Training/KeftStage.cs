@@ -79,6 +79,16 @@ public sealed class KeftStage : CompressorStage, ITrainingStage
         {
             compressor.AddKeftAdapters(keft, seed);
         }
+        else if (compressor.Config.KeftLora is { } existing && !SameAdapters(existing, keft))
+        {
+            // Training continues the checkpoint's adapters; other settings would otherwise be silently ignored.
+            throw new ArgumentException($"The GMSA checkpoint already has KEFT adapters ({Describe(existing)}), which training continues; the requested KEFT settings ({Describe(keft)}) must match them.", nameof(keft));
+        }
         return compressor.KeftLora!.named_parameters().Select(p => ("keft_lora." + p.name, p.parameter)).ToList();
     }
+
+    private static bool SameAdapters(LoraSettings a, LoraSettings b) =>
+        a.Rank == b.Rank && a.Alpha == b.Alpha && a.Dropout == b.Dropout && a.Targets.Order().SequenceEqual(b.Targets.Order());
+
+    private static string Describe(LoraSettings s) => $"rank {s.Rank}, alpha {s.Alpha}, dropout {s.Dropout}, targets {string.Join(",", s.Targets)}";
 }

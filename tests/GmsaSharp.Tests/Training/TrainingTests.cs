@@ -152,6 +152,24 @@ public sealed class TrainingTests : IDisposable
     }
 
     [Fact]
+    public void KeftContinuesExistingAdaptersOnlyWithTheirOwnSettings()
+    {
+        using var lm = LoadModel();
+        using var compressor = GmsaCompressor.Create(lm, SmallGmsa);
+        _ = new KeftStage(compressor, QaSamples, [4], SmallKeft, seed: 1);
+        Parameter adapted = compressor.KeftLora!.named_parameters().First().parameter;
+
+        // The same settings (targets in any order) continue the adapters the first stage added.
+        _ = new KeftStage(compressor, QaSamples, [4], SmallKeft with { Targets = ["v_proj", "k_proj", "q_proj"] }, seed: 2);
+        Assert.Same(adapted, compressor.KeftLora!.named_parameters().First().parameter);
+        var wider = SmallKeft with { Targets = LoraSettings.AllProjections };
+        var error = Assert.Throws<ArgumentException>(() => new KeftStage(compressor, QaSamples, [4], wider, seed: 1));
+        Assert.Contains("already has KEFT adapters (rank 8, alpha 16, dropout 0, targets q_proj,k_proj,v_proj)", error.Message);
+        Assert.Contains("targets q_proj,k_proj,v_proj,o_proj,gate_proj,up_proj,down_proj) must match", error.Message);
+        Assert.Throws<ArgumentException>(() => new KeftStage(compressor, QaSamples, [4], SmallKeft with { Rank = 4 }, seed: 1));
+    }
+
+    [Fact]
     public void KeftPacksQuestionsAboutOneContextUpToTheChosenCountAndStillLearns()
     {
         using var lm = LoadModel();

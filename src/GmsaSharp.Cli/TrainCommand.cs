@@ -164,13 +164,17 @@ internal static class TrainCommand
             Description = "Decoder projections that LoRA adapts, by HF name (q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj), comma-separated, or 'all' (the paper: q/k/v).",
             DefaultValueFactory = _ => "q_proj,k_proj,v_proj",
         };
+        var trainCompressor = new Option<bool>("--train-compressor")
+        {
+            Description = "Also train the compressor (encoder LoRA and LSA) on the answers; the paper keeps it frozen.",
+        };
         var perContext = new Option<int>("--questions-per-context")
         {
             Description = "Consecutive questions about one context trained after a single compression of it (the paper: 1); more makes each compression pay for several answers.",
             DefaultValueFactory = _ => 1,
         };
         var command = new Command("keft", "GMSA stage 2 (Knowledge Extraction Fine-Tuning): train LoRA on the decoder (the paper: its q/k/v) to answer from soft tokens.")
-            { model, gmsa, data, rates, rank, alpha, dropout, targets, perContext };
+            { model, gmsa, data, rates, rank, alpha, dropout, targets, trainCompressor, perContext };
         training.AddTo(command);
         command.SetAction((result, cancellationToken) => CliErrors.Run(() =>
         {
@@ -184,8 +188,8 @@ internal static class TrainCommand
             string start = StartingCheckpoint(output, resume, result.GetValue(gmsa))!;
             using GmsaCompressor compressor = GmsaCompressor.FromPretrained(start, lm);
             int questions = result.GetValue(perContext) is >= 1 and var n ? n : throw new ArgumentException($"--questions-per-context must be at least 1, got {result.GetValue(perContext)}.");
-            var stage = new KeftStage(compressor, GmsaJsonl.Read(result.GetValue(data)!, requireQa: true), TrainingCliOptions.ParseRates(result.GetValue(rates)!), keft, options.Seed, questions);
-            Console.WriteLine($"keft: {stage.Report}; {stage.Sequences:N0} sequences; {lm.Environment.Describe()}");
+            var stage = new KeftStage(compressor, GmsaJsonl.Read(result.GetValue(data)!, requireQa: true), TrainingCliOptions.ParseRates(result.GetValue(rates)!), keft, options.Seed, questions, result.GetValue(trainCompressor));
+            Console.WriteLine($"keft: {stage.Report}; {stage.Sequences:N0} sequences; trains {(result.GetValue(trainCompressor) ? "the KEFT adapters, the encoder LoRA and LSA" : "the KEFT adapters (compressor frozen)")}; {lm.Environment.Describe()}");
             return Task.FromResult(TrainingRun.Run(stage, options, output, resume, cancellationToken));
         }));
         return command;

@@ -170,6 +170,23 @@ public sealed class GmsaCompressor : nn.Module
         return (soft.MoveToOuterDisposeScope(), mergedMask.MoveToOuterDisposeScope());
     }
 
+    /// <summary>Soft tokens [m, hidden] of one context of any length, computed as <see cref="CompressTokens"/> computes
+    /// them (windows merged separately, one LSA pass over all) but differentiable, every window in one batch: the
+    /// path for training the compressor on answers (KEFT with <c>trainCompressor</c>).</summary>
+    public Tensor TrainingSoftTokens(IReadOnlyList<int> tokenIds, int rate)
+    {
+        if (tokenIds.Count == 0)
+        {
+            throw new ArgumentException("The context has no tokens: there is nothing to compress.", nameof(tokenIds));
+        }
+        ArgumentOutOfRangeException.ThrowIfLessThan(rate, 1);
+        using var scope = NewDisposeScope();
+        int window = Config.WindowSize;
+        int windows = (tokenIds.Count + window - 1) / window;
+        Tensor merged = cat(MergedWindows(tokenIds, 0, windows, window, rate), 0);
+        return lsa.Forward(merged.unsqueeze(0), mask: null)[0].MoveToOuterDisposeScope();
+    }
+
     /// <summary>Compresses a document at <paramref name="rate"/> (any integer from 1).</summary>
     public CompressedContext Compress(string document, int rate, IProgress<CompressionProgress>? progress = null, CancellationToken cancellationToken = default, int? windowSize = null)
     {
@@ -218,12 +235,7 @@ public sealed class GmsaCompressor : nn.Module
         {
             cancellationToken.ThrowIfCancellationRequested();
             int count = Math.Min(WindowsPerBatch, windows - first);
-            (Tensor ids, Tensor? mask) = WindowBatch(tokenIds, first, count, window);
-            (Tensor vectors, Tensor vectorMask) = GroupMerging.Merge(Encode(ids, mask), mask, rate);
-            for (int row = 0; row < count; row++)
-            {
-                merged.Add(vectors[row].narrow(0, 0, GroupMerging.Count(Math.Min(window, tokenIds.Count - (first + row) * window), rate)));
-            }
+            merged.AddRange(MergedWindows(tokenIds, first, count, window, rate));
             progress?.Report(new CompressionProgress(first + count, windows));
         }
         Tensor soft = lsa.Forward(cat(merged, 0).unsqueeze(0), mask: null)[0];
@@ -350,6 +362,17 @@ public sealed class GmsaCompressor : nn.Module
 
     private HfTokenizer RequireTokenizer() => Model.Tokenizer
         ?? throw new InvalidOperationException("The base model folder has no tokenizer, so only token ids can be compressed (use CompressTokens and AnswerTokens).");
+
+    // Encodes windows firstWindow .. firstWindow + count - 1 in one batch and group-merges each; the rows of the
+    // last, shorter window are cut to its own soft-token count.
+    private List<Tensor> MergedWindows(IReadOnlyList<int> tokenIds, int firstWindow, int count, int window, int rate)
+    {
+        (Tensor ids, Tensor? mask) = WindowBatch(tokenIds, firstWindow, count, window);
+        (Tensor vectors, _) = GroupMerging.Merge(Encode(ids, mask), mask, rate);
+        return Enumerable.Range(0, count)
+            .Select(row => vectors[row].narrow(0, 0, GroupMerging.Count(Math.Min(window, tokenIds.Count - (firstWindow + row) * window), rate)))
+            .ToList();
+    }
 
     // Only the last window can be short; a batch of full windows needs no mask (and runs faster without).
     private (Tensor Ids, Tensor? Mask) WindowBatch(IReadOnlyList<int> tokenIds, int firstWindow, int count, int window)

@@ -8,8 +8,10 @@ namespace GmsaSharp.Training;
 /// <summary>
 /// GMSA stage 2, Knowledge Extraction Fine-Tuning: the compressor is frozen and the decoder reads
 /// [soft tokens][question prompt] to produce the answer, then EOS; loss on those tokens only. Trainable: LoRA
-/// on every decoder block's q/k/v, applied only when reading compressed context. Documents longer than the
-/// encoder window are compressed window by window, exactly as at inference. With
+/// on the decoder's projections (the paper: every block's q/k/v), applied only when reading compressed context.
+/// Documents longer than the encoder window are compressed window by window, exactly as at inference. With
+/// <c>trainCompressor</c> (not in the paper; ICAE's fine-tuning trains its encoder this way) the answer loss also
+/// trains the encoder LoRA and the LSA blocks, so the soft tokens can learn to carry what questions ask. With
 /// <c>questionsPerContext</c> above 1, consecutive questions about the same context share one compression:
 /// [soft tokens][prompt(q1) a1\n prompt(q2) a2 ... EOS], loss on every answer (the paper's layout is 1).
 /// </summary>
@@ -17,11 +19,14 @@ public sealed class KeftStage : CompressorStage, ITrainingStage
 {
     private readonly List<(int[] Context, int[] Tokens, bool[] Trained)> _samples = [];
     private readonly EpochSampler _sampler;
+    private readonly bool _trainCompressor;
 
     /// <summary>Prepares QA <paramref name="samples"/>; adds KEFT adapters with <paramref name="keft"/> unless the compressor has them.</summary>
-    public KeftStage(GmsaCompressor compressor, IReadOnlyList<GmsaSample> samples, IReadOnlyList<int> rates, LoraSettings keft, long seed, int questionsPerContext = 1)
-        : base(compressor, rates, KeftParameters(compressor, keft, seed))
+    public KeftStage(GmsaCompressor compressor, IReadOnlyList<GmsaSample> samples, IReadOnlyList<int> rates, LoraSettings keft, long seed, int questionsPerContext = 1,
+        bool trainCompressor = false)
+        : base(compressor, rates, KeftParameters(compressor, keft, seed, trainCompressor))
     {
+        _trainCompressor = trainCompressor;
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(questionsPerContext);
         // The compressor is frozen: no dropout in the encoder LoRA while it makes soft tokens.
         compressor.eval();
@@ -65,15 +70,31 @@ public sealed class KeftStage : CompressorStage, ITrainingStage
         BatchLoss(index, batchSize, position =>
         {
             (int[] context, int[] tokens, bool[] trained) = _samples[_sampler.At(position)];
-            using CompressedContext compressed = Compressor.CompressTokens(context, RateAt(seed, position));
+            int rate = RateAt(seed, position);
+            if (_trainCompressor)
+            {
+                using Tensor soft = Compressor.TrainingSoftTokens(context, rate);
+                return (DecoderLoss.MarkedAfterPrefix(Lm, soft.unsqueeze(0), tokens, trained, Compressor.KeftLora), trained.Count(t => t));
+            }
+            using CompressedContext compressed = Compressor.CompressTokens(context, rate);
             Tensor loss = DecoderLoss.MarkedAfterPrefix(Lm, compressed.SoftTokens.unsqueeze(0), tokens, trained, Compressor.KeftLora);
             return (loss, trained.Count(t => t));
         });
 
     /// <inheritdoc/>
-    public void SetTraining(bool training) => Compressor.KeftLora!.train(training);
+    public void SetTraining(bool training)
+    {
+        if (_trainCompressor)
+        {
+            Compressor.train(training);
+        }
+        else
+        {
+            Compressor.KeftLora!.train(training);
+        }
+    }
 
-    private static IEnumerable<(string Name, Parameter Parameter)> KeftParameters(GmsaCompressor compressor, LoraSettings keft, long seed)
+    private static IEnumerable<(string Name, Parameter Parameter)> KeftParameters(GmsaCompressor compressor, LoraSettings keft, long seed, bool trainCompressor)
     {
         if (compressor.KeftLora is null)
         {
@@ -84,7 +105,13 @@ public sealed class KeftStage : CompressorStage, ITrainingStage
             // Training continues the checkpoint's adapters; other settings would otherwise be silently ignored.
             throw new ArgumentException($"The GMSA checkpoint already has KEFT adapters ({Describe(existing)}), which training continues; the requested KEFT settings ({Describe(keft)}) must match them.", nameof(keft));
         }
-        return compressor.KeftLora!.named_parameters().Select(p => ("keft_lora." + p.name, p.parameter)).ToList();
+        var parameters = compressor.KeftLora!.named_parameters().Select(p => ("keft_lora." + p.name, p.parameter)).ToList();
+        if (trainCompressor)
+        {
+            parameters.AddRange(compressor.EncoderLora.named_parameters().Select(p => ("encoder_lora." + p.name, p.parameter)));
+            parameters.AddRange(compressor.Lsa.named_parameters().Select(p => ("lsa." + p.name, p.parameter)));
+        }
+        return parameters;
     }
 
     private static bool SameAdapters(LoraSettings a, LoraSettings b) =>

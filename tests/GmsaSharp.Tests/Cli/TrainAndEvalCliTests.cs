@@ -38,7 +38,7 @@ public sealed class TrainAndEvalCliTests : IDisposable
             "--lora-rank", "4", "--window", "64", "--steps", "2", "--question-template", "Question: {question}\nAnswer:", "--answer-prefix", " ",
             "--out", P("ae"), .. common]));
         Ok(CliTests.Run(["train", "keft", "--model", P("base"), "--gmsa", P("ae"), "--data", P("bio/train/qa.jsonl"), "--rates", "4",
-            "--keft-rank", "4", "--keft-targets", "q_proj,v_proj,down_proj", "--questions-per-context", "2", "--steps", "2", "--out", P("gmsa"), .. common]));
+            "--keft-rank", "4", "--keft-targets", "q_proj,v_proj,down_proj", "--train-compressor", "--questions-per-context", "2", "--steps", "2", "--out", P("gmsa"), .. common]));
         Ok(CliTests.Run("eval", "--model", P("base"), "--gmsa", P("gmsa"), "--data", P("bio/test/qa.jsonl"), "--limit", "2", "--rates", "4",
             "--truncation", "--max-new-tokens", "4", "--dtype", "float32", "--group-by", "attribute,biography", "--out", P("eval")));
 
@@ -52,6 +52,10 @@ public sealed class TrainAndEvalCliTests : IDisposable
         using var compressor = GmsaCompressor.FromPretrained(P("gmsa"), lm);
         Assert.NotNull(compressor.KeftLora);
         Assert.Equal(new[] { "q_proj", "v_proj", "down_proj" }, compressor.Config.KeftLora!.Targets);
+        // --train-compressor: KEFT moved the autoencoder's encoder LoRA too.
+        using var autoencoder = GmsaCompressor.FromPretrained(P("ae"), lm);
+        Assert.False(compressor.EncoderLora.parameters().Zip(autoencoder.EncoderLora.parameters()).All(p => p.First.allclose(p.Second, rtol: 0, atol: 0)),
+            "KEFT with --train-compressor left the encoder LoRA as autoencoding saved it");
         // The MLP projection was trained, not only listed: its B left zero.
         using (var b = compressor.KeftLora!.named_parameters().Single(p => p.name == "layers.0.down_proj.lora_B").parameter.detach())
         {

@@ -141,6 +141,26 @@ public sealed class GmsaCompressorTests : IDisposable
     }
 
     [Fact]
+    public void TrainingSoftTokensEqualChunkedCompressionAndCarryGradientsToTheCompressor()
+    {
+        using var compressor = GmsaCompressor.Create(_lm, SmallOptions);
+        PerturbAdapters(compressor.EncoderLora, 2);
+        int[] ids = Ids(45);
+        using CompressedContext context = compressor.CompressTokens(ids, 4);
+
+        using var scope = NewDisposeScope();
+        Tensor soft = compressor.TrainingSoftTokens(ids, 4);
+
+        Assert.True(soft.allclose(context.SoftTokens, rtol: 1e-5, atol: 1e-5));
+        soft.sum().backward();
+        Tensor? encoderGrad = compressor.EncoderLora.parameters().First(p => p.requires_grad).grad;
+        Assert.True(encoderGrad is not null && encoderGrad.abs().sum().item<float>() > 0, "no gradient reached the encoder LoRA");
+        Assert.Contains(compressor.Lsa.parameters(), p => p.grad is { } g && g.abs().sum().item<float>() > 0);
+        Assert.Throws<ArgumentException>(() => compressor.TrainingSoftTokens([], 4));
+        Assert.Throws<ArgumentOutOfRangeException>(() => compressor.TrainingSoftTokens(ids, 0));
+    }
+
+    [Fact]
     public void ProgressIsReportedPerWindowBatchAndCancellationStopsIt()
     {
         using var compressor = GmsaCompressor.Create(_lm, SmallOptions with { WindowSize = 4 });

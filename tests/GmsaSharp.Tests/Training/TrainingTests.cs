@@ -107,6 +107,33 @@ public sealed class TrainingTests : IDisposable
     }
 
     [Fact]
+    public void KeftWithCompressorTrainingAlsoTrainsTheEncoderLoraAndLsaButNotTheBase()
+    {
+        using var lm = LoadModel();
+        using var compressor = GmsaCompressor.Create(lm, SmallGmsa with { WindowSize = 8 });
+        var baseBefore = Snapshot(lm.named_parameters().Select(p => (p.name, p.parameter)));
+        var encoderBefore = Snapshot(compressor.EncoderLora.named_parameters().Select(p => (p.name, p.parameter)));
+        var lsaBefore = Snapshot(compressor.Lsa.named_parameters().Select(p => (p.name, p.parameter)));
+        // Contexts longer than the 8-token window: gradients flow through every window.
+        var stage = new KeftStage(compressor, QaSamples, [4], SmallKeft, seed: 1, trainCompressor: true);
+        Assert.Contains(stage.TrainableParameters, p => p.Name.StartsWith("encoder_lora."));
+        Assert.Contains(stage.TrainableParameters, p => p.Name.StartsWith("lsa."));
+        string output = Path.Combine(_directory, "keft-joint");
+
+        Trainer.Run(stage, new TrainingOptions { Steps = 60, LearningRate = 5e-3, WarmupSteps = 5, BatchSize = 2, Seed = 1 }, output, resume: false);
+
+        double first = FirstAndLastLoss(output, out double last);
+        Assert.True(last < first / 5, $"loss fell only from {first:F3} to {last:F3}");
+        Assert.All(lm.named_parameters(), p => Assert.True(p.parameter.allclose(baseBefore[p.name], rtol: 0, atol: 0), $"base weight {p.name} changed"));
+        Assert.Contains(compressor.EncoderLora.named_parameters(), p => !p.parameter.allclose(encoderBefore[p.name], rtol: 0, atol: 0));
+        Assert.Contains(compressor.Lsa.named_parameters(), p => !p.parameter.allclose(lsaBefore[p.name], rtol: 0, atol: 0));
+        // The saved checkpoint holds the trained compressor.
+        using var lm2 = LoadModel();
+        using var saved = GmsaCompressor.FromPretrained(output, lm2);
+        Assert.All(saved.Lsa.named_parameters(), p => Assert.True(p.parameter.allclose(compressor.Lsa.named_parameters().First(q => q.name == p.name).parameter, rtol: 0, atol: 0)));
+    }
+
+    [Fact]
     public void PretrainingLowersTheLossAndTrainsEveryWeight()
     {
         using var lm = LoadModel();

@@ -183,7 +183,14 @@ internal static class TrainCommand
             bool resume = result.GetValue(training.Resume);
             // Checked before the model loads, so a typo costs no loading time.
             var keft = new LoraSettings(result.GetValue(rank), result.GetValue(alpha), result.GetValue(dropout), ParseTargets(result.GetValue(targets)!));
-            keft.Validate();
+            try
+            {
+                keft.Validate();
+            }
+            catch (ArgumentException e) when (e.ParamName is { } name)
+            {
+                throw new ArgumentException($"--keft-{name.ToLowerInvariant()}: {e.Message}");
+            }
             using CausalLM lm = CausalLM.FromPretrained(result.GetValue(model)!, training.Common.Read(result));
             string start = StartingCheckpoint(output, resume, result.GetValue(gmsa))!;
             using GmsaCompressor compressor = GmsaCompressor.FromPretrained(start, lm);

@@ -10,7 +10,7 @@ namespace GmsaSharp.Compression;
 /// <summary>
 /// A GMSA compressor for one base decoder: the encoder (the base's first k blocks and final norm, shared in
 /// memory, plus LoRA), group merging, and the LSA blocks that map merged vectors to soft tokens in the
-/// decoder's input space; optionally KEFT adapters on the decoder's q/k/v, applied only to calls that read
+/// decoder's input space; optionally KEFT adapters on decoder projections (the paper: q/k/v), applied only to calls that read
 /// compressed context, so the base model keeps serving plain prompts unchanged.
 /// </summary>
 #pragma warning disable IDE1006 // field names are state-dict keys
@@ -59,7 +59,7 @@ public sealed class GmsaCompressor : nn.Module
     /// <summary>The LSA module.</summary>
     public LayerSemanticAlignment Lsa => lsa;
 
-    /// <summary>The KEFT adapters on the decoder's q/k/v, or null before KEFT.</summary>
+    /// <summary>The KEFT adapters on the decoder's projections (the paper: q/k/v), or null before KEFT.</summary>
     public LoraAdapters? KeftLora => keft_lora;
 
     /// <summary>Raised for usable but doubtful requests, such as a rate the checkpoint was not trained on.</summary>
@@ -131,7 +131,7 @@ public sealed class GmsaCompressor : nn.Module
             new Dictionary<string, string> { ["format"] = "pt", ["fingerprint"] = Fingerprint });
     }
 
-    /// <summary>Adds fresh KEFT adapters (LoRA on every decoder block's q/k/v by default) for knowledge-extraction fine-tuning.</summary>
+    /// <summary>Adds fresh KEFT adapters (LoRA on every decoder block's <see cref="LoraSettings.Targets"/>) for knowledge-extraction fine-tuning.</summary>
     public void AddKeftAdapters(LoraSettings settings, long seed)
     {
         keft_lora?.Dispose();
@@ -172,16 +172,13 @@ public sealed class GmsaCompressor : nn.Module
 
     /// <summary>Soft tokens [m, hidden] of one context of any length, computed as <see cref="CompressTokens"/> computes
     /// them (windows merged separately, one LSA pass over all) but differentiable, every window in one batch: the
-    /// path for training the compressor on answers (KEFT with <c>trainCompressor</c>).</summary>
+    /// path for training the compressor on answers (KEFT with <c>trainCompressor</c>). Activation memory grows with
+    /// the context's length, since every window stays in one autograd graph.</summary>
     public Tensor TrainingSoftTokens(IReadOnlyList<int> tokenIds, int rate)
     {
-        if (tokenIds.Count == 0)
-        {
-            throw new ArgumentException("The context has no tokens: there is nothing to compress.", nameof(tokenIds));
-        }
-        ArgumentOutOfRangeException.ThrowIfLessThan(rate, 1);
-        using var scope = NewDisposeScope();
         int window = Config.WindowSize;
+        CheckCompressible(tokenIds, rate, window);
+        using var scope = NewDisposeScope();
         int windows = (tokenIds.Count + window - 1) / window;
         Tensor merged = cat(MergedWindows(tokenIds, 0, windows, window, rate), 0);
         return lsa.Forward(merged.unsqueeze(0), mask: null)[0].MoveToOuterDisposeScope();
@@ -202,25 +199,8 @@ public sealed class GmsaCompressor : nn.Module
     /// encoded and merged separately, concatenated, and aligned by one LSA pass over all soft tokens.</summary>
     public CompressedContext CompressTokens(IReadOnlyList<int> tokenIds, int rate, IProgress<CompressionProgress>? progress = null, CancellationToken cancellationToken = default, int? windowSize = null)
     {
-        if (tokenIds.Count == 0)
-        {
-            throw new ArgumentException("The context has no tokens: there is nothing to compress.", nameof(tokenIds));
-        }
-        if (rate < 1)
-        {
-            throw new ArgumentOutOfRangeException(nameof(rate), rate, "The compression rate must be at least 1.");
-        }
         int window = windowSize ?? Config.WindowSize;
-        if (window < 1 || window > Model.Config.MaxPositionEmbeddings)
-        {
-            throw new ArgumentOutOfRangeException(nameof(windowSize), window, $"The window must be between 1 and the model's {Model.Config.MaxPositionEmbeddings} positions.");
-        }
-        int softCount = CompressedContext.SoftTokenCountFor(tokenIds.Count, window, rate);
-        if (softCount > Model.Config.MaxPositionEmbeddings)
-        {
-            throw new ArgumentException(
-                $"{tokenIds.Count} tokens at rate {rate} give {softCount} soft tokens, more than the decoder's {Model.Config.MaxPositionEmbeddings} positions; use a higher rate or a shorter document.", nameof(tokenIds));
-        }
+        CheckCompressible(tokenIds, rate, window);
         if (Config.TrainedRates.Count > 0 && !Config.TrainedRates.Contains(rate))
         {
             Warning?.Invoke($"Rate {rate} is outside the rates this GMSA checkpoint was trained on ({string.Join(", ", Config.TrainedRates)}); answers may be worse.");
@@ -362,6 +342,28 @@ public sealed class GmsaCompressor : nn.Module
 
     private HfTokenizer RequireTokenizer() => Model.Tokenizer
         ?? throw new InvalidOperationException("The base model folder has no tokenizer, so only token ids can be compressed (use CompressTokens and AnswerTokens).");
+
+    private void CheckCompressible(IReadOnlyList<int> tokenIds, int rate, int window)
+    {
+        if (tokenIds.Count == 0)
+        {
+            throw new ArgumentException("The context has no tokens: there is nothing to compress.", nameof(tokenIds));
+        }
+        if (rate < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(rate), rate, "The compression rate must be at least 1.");
+        }
+        if (window < 1 || window > Model.Config.MaxPositionEmbeddings)
+        {
+            throw new ArgumentOutOfRangeException("windowSize", window, $"The window must be between 1 and the model's {Model.Config.MaxPositionEmbeddings} positions.");
+        }
+        int softCount = CompressedContext.SoftTokenCountFor(tokenIds.Count, window, rate);
+        if (softCount > Model.Config.MaxPositionEmbeddings)
+        {
+            throw new ArgumentException(
+                $"{tokenIds.Count} tokens at rate {rate} give {softCount} soft tokens, more than the decoder's {Model.Config.MaxPositionEmbeddings} positions; use a higher rate or a shorter document.", nameof(tokenIds));
+        }
+    }
 
     // Encodes windows firstWindow .. firstWindow + count - 1 in one batch and group-merges each; the rows of the
     // last, shorter window are cut to its own soft-token count.

@@ -44,7 +44,7 @@ public sealed record GmsaConfig
     /// <summary>n: LSA blocks (the paper: 1).</summary>
     [JsonPropertyName("lsa_layers")] public int LsaLayers { get; init; } = 1;
 
-    /// <summary>LoRA of the decoder's q/k/v trained by KEFT and used only when reading compressed context; null before KEFT.</summary>
+    /// <summary>LoRA of decoder projections (the paper: q/k/v) trained by KEFT and used only when reading compressed context; null before KEFT.</summary>
     [JsonPropertyName("keft_lora")] public LoraSettings? KeftLora { get; init; }
 
     /// <summary>Compression rates the checkpoint was trained on (empty: untrained).</summary>

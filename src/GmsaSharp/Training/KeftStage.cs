@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace GmsaSharp.Training;
 
 /// <summary>
-/// GMSA stage 2, Knowledge Extraction Fine-Tuning: the compressor is frozen and the decoder reads
+/// GMSA stage 2, Knowledge Extraction Fine-Tuning: the compressor is frozen (by default) and the decoder reads
 /// [soft tokens][question prompt] to produce the answer, then EOS; loss on those tokens only. Trainable: LoRA
 /// on the decoder's projections (the paper: every block's q/k/v), applied only when reading compressed context.
 /// Documents longer than the encoder window are compressed window by window, exactly as at inference. With
@@ -21,14 +21,17 @@ public sealed class KeftStage : CompressorStage, ITrainingStage
     private readonly EpochSampler _sampler;
     private readonly bool _trainCompressor;
 
-    /// <summary>Prepares QA <paramref name="samples"/>; adds KEFT adapters with <paramref name="keft"/> unless the compressor has them.</summary>
+    /// <summary>Prepares QA <paramref name="samples"/>; adds KEFT adapters with <paramref name="keft"/> unless the compressor
+    /// has them (then <paramref name="keft"/> must match theirs). <paramref name="trainCompressor"/> also trains the encoder
+    /// LoRA and the LSA blocks on the answers.</summary>
     public KeftStage(GmsaCompressor compressor, IReadOnlyList<GmsaSample> samples, IReadOnlyList<int> rates, LoraSettings keft, long seed, int questionsPerContext = 1,
         bool trainCompressor = false)
         : base(compressor, rates, KeftParameters(compressor, keft, seed, trainCompressor))
     {
         _trainCompressor = trainCompressor;
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(questionsPerContext);
-        // The compressor is frozen: no dropout in the encoder LoRA while it makes soft tokens.
+        // Until the trainer sets training mode: no dropout in the encoder LoRA while it makes soft tokens (a frozen
+        // compressor stays so; SetTraining switches it only with trainCompressor).
         compressor.eval();
         var tokenizer = Lm.Tokenizer ?? throw new InvalidOperationException("KEFT needs the base model's tokenizer.");
         int eos = Lm.EosTokenIds.Count > 0 ? Lm.EosTokenIds.Min() : throw new InvalidOperationException("KEFT needs an EOS token.");
@@ -60,7 +63,7 @@ public sealed class KeftStage : CompressorStage, ITrainingStage
     public DataReport Report { get; }
 
     /// <inheritdoc/>
-    public string Name => "keft";
+    public string Name => _trainCompressor ? "keft+compressor" : "keft";
 
     /// <inheritdoc/>
     public IReadOnlyList<(string Name, Parameter Parameter)> TrainableParameters => Trainable;
@@ -103,7 +106,7 @@ public sealed class KeftStage : CompressorStage, ITrainingStage
         else if (compressor.Config.KeftLora is { } existing && !SameAdapters(existing, keft))
         {
             // Training continues the checkpoint's adapters; other settings would otherwise be silently ignored.
-            throw new ArgumentException($"The GMSA checkpoint already has KEFT adapters ({Describe(existing)}), which training continues; the requested KEFT settings ({Describe(keft)}) must match them.", nameof(keft));
+            throw new ArgumentException($"The GMSA checkpoint already has KEFT adapters ({Describe(existing)}), which training continues; the requested KEFT settings ({Describe(keft)}) must match them (or start from the autoencoder checkpoint for new adapters).");
         }
         var parameters = compressor.KeftLora!.named_parameters().Select(p => ("keft_lora." + p.name, p.parameter)).ToList();
         if (trainCompressor)

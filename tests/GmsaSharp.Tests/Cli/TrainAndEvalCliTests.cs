@@ -39,6 +39,8 @@ public sealed class TrainAndEvalCliTests : IDisposable
             "--out", P("ae"), .. common]));
         Ok(CliTests.Run(["train", "keft", "--model", P("base"), "--gmsa", P("ae"), "--data", P("bio/train/qa.jsonl"), "--rates", "4",
             "--keft-rank", "4", "--keft-targets", "q_proj,v_proj,down_proj", "--train-compressor", "--questions-per-context", "2", "--steps", "2", "--out", P("gmsa"), .. common]));
+        Ok(CliTests.Run(["train", "keft", "--model", P("base"), "--gmsa", P("ae"), "--data", P("bio/train/qa.jsonl"), "--rates", "8",
+            "--keft-rank", "2", "--steps", "1", "--out", P("gmsa-frozen"), .. common]));
         Ok(CliTests.Run("eval", "--model", P("base"), "--gmsa", P("gmsa"), "--data", P("bio/test/qa.jsonl"), "--limit", "2", "--rates", "4",
             "--truncation", "--max-new-tokens", "4", "--dtype", "float32", "--group-by", "attribute,biography", "--out", P("eval")));
 
@@ -56,6 +58,11 @@ public sealed class TrainAndEvalCliTests : IDisposable
         using var autoencoder = GmsaCompressor.FromPretrained(P("ae"), lm);
         Assert.False(compressor.EncoderLora.parameters().Zip(autoencoder.EncoderLora.parameters()).All(p => p.First.allclose(p.Second, rtol: 0, atol: 0)),
             "KEFT with --train-compressor left the encoder LoRA as autoencoding saved it");
+        // Without it (the paper's KEFT), q/k/v adapters and the autoencoder's compressor unchanged.
+        using var frozen = GmsaCompressor.FromPretrained(P("gmsa-frozen"), lm);
+        Assert.Equal(LoraSettings.QueryKeyValue, frozen.Config.KeftLora!.Targets);
+        Assert.True(frozen.EncoderLora.parameters().Zip(autoencoder.EncoderLora.parameters()).All(p => p.First.allclose(p.Second, rtol: 0, atol: 0)),
+            "KEFT without --train-compressor changed the encoder LoRA");
         // The MLP projection was trained, not only listed: its B left zero.
         using (var b = compressor.KeftLora!.named_parameters().Single(p => p.name == "layers.0.down_proj.lora_B").parameter.detach())
         {
@@ -155,6 +162,18 @@ public sealed class TrainAndEvalCliTests : IDisposable
         File.WriteAllText(P("qa.jsonl"), """{"input": "doc", "prompt": "q?", "answer": "a", "attribute": "major"}""" + "\n");
 
         var result = CliTests.Run("eval", "--model", "/nonexistent", "--gmsa", "g", "--data", P("qa.jsonl"), "--out", P("o"), "--group-by", fields);
+
+        Assert.Equal(2, result.Code);
+        Assert.Contains(message, result.Error);
+    }
+
+    [Theory]
+    [InlineData("--keft-rank", "0", "--keft-rank: LoRA rank must be at least 1.")]
+    [InlineData("--keft-alpha", "-1", "--keft-alpha: LoRA alpha must be positive.")]
+    [InlineData("--keft-dropout", "1", "--keft-dropout: LoRA dropout must be in [0, 1).")]
+    public void ABadKeftAdapterSettingNamesItsOption(string option, string value, string message)
+    {
+        var result = CliTests.Run("train", "keft", "--model", "/nonexistent", "--gmsa", "g", "--data", "x.jsonl", "--steps", "1", "--out", P("o"), option, value);
 
         Assert.Equal(2, result.Code);
         Assert.Contains(message, result.Error);

@@ -143,7 +143,8 @@ public sealed class GmsaCompressorTests : IDisposable
     [Fact]
     public void TrainingSoftTokensEqualChunkedCompressionAndCarryGradientsToTheCompressor()
     {
-        using var compressor = GmsaCompressor.Create(_lm, SmallOptions);
+        // 12 windows, the last one short: CompressTokens batches them 8 + 4, the training path all 12 at once.
+        using var compressor = GmsaCompressor.Create(_lm, SmallOptions with { WindowSize = 4 });
         PerturbAdapters(compressor.EncoderLora, 2);
         int[] ids = Ids(45);
         using CompressedContext context = compressor.CompressTokens(ids, 4);
@@ -158,6 +159,8 @@ public sealed class GmsaCompressorTests : IDisposable
         Assert.Contains(compressor.Lsa.parameters(), p => p.grad is { } g && g.abs().sum().item<float>() > 0);
         Assert.Throws<ArgumentException>(() => compressor.TrainingSoftTokens([], 4));
         Assert.Throws<ArgumentOutOfRangeException>(() => compressor.TrainingSoftTokens(ids, 0));
+        var tooLong = Assert.Throws<ArgumentException>(() => compressor.TrainingSoftTokens(Ids(_lm.Config.MaxPositionEmbeddings + 1), 1));
+        Assert.Contains("more than the decoder's", tooLong.Message);
     }
 
     [Fact]

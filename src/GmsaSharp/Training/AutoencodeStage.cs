@@ -18,8 +18,7 @@ public sealed class AutoencodeStage : CompressorStage, ITrainingStage
 
     /// <summary>Prepares <paramref name="samples"/> (their <c>input</c> fields) for <paramref name="compressor"/>.</summary>
     public AutoencodeStage(GmsaCompressor compressor, IReadOnlyList<GmsaSample> samples, IReadOnlyList<int> rates, int maxContextTokens, OverlongPolicy policy, long seed)
-        : base(compressor, rates, compressor.EncoderLora.named_parameters().Select(p => ("encoder_lora." + p.name, p.parameter))
-            .Concat(compressor.Lsa.named_parameters().Select(p => ("lsa." + p.name, p.parameter))))
+        : base(compressor, rates, CompressorParameters(compressor))
     {
         var tokenizer = Lm.Tokenizer ?? throw new InvalidOperationException("Autoencoder training needs the base model's tokenizer.");
         _eos = Lm.EosTokenIds.Count > 0 ? Lm.EosTokenIds.Min() : throw new InvalidOperationException("Autoencoder training needs an EOS token.");

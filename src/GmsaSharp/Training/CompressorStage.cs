@@ -28,6 +28,11 @@ public abstract class CompressorStage
         }
     }
 
+    /// <summary>The compressor's own weights, the encoder LoRA and the LSA blocks, by their checkpoint names.</summary>
+    protected static IEnumerable<(string Name, Parameter Parameter)> CompressorParameters(GmsaCompressor compressor) =>
+        compressor.EncoderLora.named_parameters().Select(p => ("encoder_lora." + p.name, p.parameter))
+            .Concat(compressor.Lsa.named_parameters().Select(p => ("lsa." + p.name, p.parameter)));
+
     /// <summary>The compressor being trained.</summary>
     protected GmsaCompressor Compressor { get; }
 

@@ -111,8 +111,7 @@ public sealed class KeftStage : CompressorStage, ITrainingStage
         var parameters = compressor.KeftLora!.named_parameters().Select(p => ("keft_lora." + p.name, p.parameter)).ToList();
         if (trainCompressor)
         {
-            parameters.AddRange(compressor.EncoderLora.named_parameters().Select(p => ("encoder_lora." + p.name, p.parameter)));
-            parameters.AddRange(compressor.Lsa.named_parameters().Select(p => ("lsa." + p.name, p.parameter)));
+            parameters.AddRange(CompressorParameters(compressor));
         }
         return parameters;
     }

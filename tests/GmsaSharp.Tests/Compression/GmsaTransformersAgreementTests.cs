@@ -9,10 +9,12 @@ using static TorchSharp.torch;
 namespace GmsaSharp.Tests.Compression;
 
 /// <summary>
-/// The shipped GMSA checkpoints against the same computation done with HuggingFace transformers modules in
-/// float64, step by step as the reference implementation does it (gmsa-reference.json; generate.py's gmsa()):
-/// encoder with merged LoRA, group merging, LSA, then the decoder with merged KEFT LoRA reading
-/// [soft tokens][question] as input embeddings. Covers one-window documents and the 7-window sample document.
+/// GmsaSharp's compressor against the same computation done with HuggingFace transformers modules in float64,
+/// step by step as the reference implementation does it (gmsa-reference.json; generate.py's gmsa()): encoder with
+/// merged LoRA, group merging, LSA, then the decoder with merged KEFT LoRA reading [soft tokens][question] as input
+/// embeddings. Covers one-window documents and the 7-window sample document. The checkpoints are the frozen copies
+/// in TransformersReference/bio-small of pairs once shipped in models/bio-small, so retraining a shipped model does
+/// not need transformers.
 /// </summary>
 public sealed class GmsaTransformersAgreementTests
 {
@@ -29,7 +31,7 @@ public sealed class GmsaTransformersAgreementTests
         JsonElement pair = TransformersReference.Read("gmsa-reference.json").GetProperty("pairs").EnumerateArray()
             .Single(p => p.GetProperty("gmsa").GetString() == gmsa);
         JsonElement expected = pair.GetProperty("cases")[index];
-        string bio = RepositoryFolder.Find(Path.Combine("models", "bio-small"), "MODEL_CARD.md");
+        string bio = TransformersReference.FrozenBioSmall;
         string gmsaFolder = Path.Combine(bio, gmsa);
         TransformersReference.AssertSameWeights(Path.Combine(gmsaFolder, GmsaCompressor.WeightsFile), pair.GetProperty("weights_sha256"), "gmsa-reference.json");
         using var lm = CausalLM.FromPretrained(Path.Combine(bio, pair.GetProperty("base").GetString()!), new ComputeOptions { Device = "cpu", DType = ScalarType.Float32 });

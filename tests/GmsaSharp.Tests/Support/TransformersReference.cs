@@ -12,6 +12,12 @@ internal static class TransformersReference
 {
     public static string Folder => RepositoryFolder.Find(Path.Combine("tests", "GmsaSharp.Tests", "TransformersReference"), "generate.py");
 
+    /// <summary>
+    /// Frozen copies of bio-small models once shipped (same layout as models/bio-small), which bundled-reference.json
+    /// and gmsa-reference.json describe; the shipped models can be retrained without new references.
+    /// </summary>
+    public static string FrozenBioSmall => Path.Combine(Folder, "bio-small");
+
     /// <summary>The parsed reference file at <paramref name="relativePath"/> under <see cref="Folder"/>.</summary>
     public static JsonElement Read(string relativePath)
     {

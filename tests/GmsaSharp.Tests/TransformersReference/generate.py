@@ -22,6 +22,10 @@ from transformers import AutoModelForCausalLM, AutoTokenizer, GenerationConfig
 
 HERE = pathlib.Path(__file__).resolve().parent
 REPO = HERE.parents[2]
+# Frozen copies of bio-small models once shipped (models/bio-small's layout): the references describe these, so
+# the shipped models can be retrained on a machine without transformers. The documents and questions are read
+# from models/bio-small and recorded in the references.
+FROZEN = HERE / "bio-small"
 VERSIONS = {
     "transformers": transformers.__version__,
     "torch": torch.__version__,
@@ -123,7 +127,7 @@ def tokenizer_references():
 
 
 def bundled():
-    """The shipped bio-small decoders: their tokenizer on text and on full QA prompts, the logits of those
+    """The frozen bio-small decoders: their tokenizer on text and on full QA prompts, the logits of those
     prompts and their greedy answers."""
     bio = REPO / "models" / "bio-small"
     long_document = (bio / "sample-document.txt").read_text(encoding="utf-8")
@@ -135,7 +139,7 @@ def bundled():
     }
     reference = {"versions": VERSIONS, "models": []}
     for relative, questions in pairs.items():
-        folder = bio / relative
+        folder = FROZEN / relative
         tok = AutoTokenizer.from_pretrained(folder)
         model = load_decoder(folder)
         entry = {
@@ -185,8 +189,8 @@ def with_lora(base, weights, prefix, scale, keep_layers=None):
 
 
 def gmsa():
-    """The shipped GMSA checkpoints recomputed from their files with HF modules, step by step as the reference
-    implementation (Twilightaaa/GMSA modeling_gmsa.py) does it: the encoder (first k base blocks with the
+    """The GMSA checkpoints in bio-small/ (frozen copies of pairs once shipped) recomputed from their files with
+    HF modules, step by step as the reference implementation (Twilightaaa/GMSA modeling_gmsa.py) does it: the encoder (first k base blocks with the
     encoder LoRA, then the final norm), group merging (means of `rate` states, the remainder one more),
     LSA (the checkpoint's blocks as a decoder of their own, then the base's final norm), then the decoder
     with the KEFT LoRA reading [soft tokens][question prompt] as input embeddings. GmsaSharp's windowing is
@@ -201,10 +205,11 @@ def gmsa():
     ]
     reference = {"versions": VERSIONS, "pairs": []}
     for base_folder, gmsa_folder, cases in pairs:
-        tok = AutoTokenizer.from_pretrained(bio / base_folder)
-        base = load_decoder(bio / base_folder)
-        config = json.loads((bio / gmsa_folder / "gmsa_config.json").read_text())
-        weights = load_file(str(bio / gmsa_folder / "gmsa.safetensors"))
+        tok = AutoTokenizer.from_pretrained(FROZEN / base_folder)
+        base = load_decoder(FROZEN / base_folder)
+        checkpoint = FROZEN / gmsa_folder
+        config = json.loads((checkpoint / "gmsa_config.json").read_text())
+        weights = load_file(str(checkpoint / "gmsa.safetensors"))
         enc, keft = config["encoder_lora"], config["keft_lora"]
         encoder = with_lora(base, weights, "encoder_lora.", enc["alpha"] / enc["rank"], config["encoder_layers"])
         decoder = with_lora(base, weights, "keft_lora.", keft["alpha"] / keft["rank"])
@@ -212,7 +217,7 @@ def gmsa():
         lsa.load_state_dict({"model." + k[len("lsa."):]: v.double() for k, v in weights.items() if k.startswith("lsa.")}, strict=False)
         window = config["window_size"]
         entry = {"base": base_folder, "gmsa": gmsa_folder,
-                 "weights_sha256": hashlib.sha256((bio / gmsa_folder / "gmsa.safetensors").read_bytes()).hexdigest(),
+                 "weights_sha256": hashlib.sha256((checkpoint / "gmsa.safetensors").read_bytes()).hexdigest(),
                  "cases": []}
         for document, question, penalty in cases:
             ids = tok(document, add_special_tokens=False)["input_ids"]

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # KEFT variants on the shipped short pair's autoencoder (MODEL_CARD "Extraction: KEFT beyond the paper";
-# 2026-11-27, eighth session; not shipped yet). Each continues build.sh's short-ae (step 7d's autoencoding)
+# 2026-11-27, eighth session; kjoint shipped in the ninth). Each continues build.sh's short-ae (step 7d's autoencoding)
 # on short-reader (= short-docs/base) with the shipped KEFT's settings but 1200 steps, and changes one thing:
 #   kall:   LoRA on every decoder projection, not only q/k/v (--keft-targets all)
 #   kjoint: q/k/v as in the paper, and the compressor (encoder LoRA, LSA) trained on the answers too
-#           (--train-compressor): the candidate for the next short-docs/gmsa
+#           (--train-compressor): short-docs/gmsa since the ninth session (build.sh step 7d now trains it
+#           as short-gmsa, so the comparison below needs short-gmsa from build.sh before that session)
 # Usage (from the repository root, with gmsa built): models/bio-small/experiments/extraction_keft.sh WORK_DIR
 # WORK_DIR is build.sh's (short-reader, short-ae, bio-tiny, short-validation-qa.jsonl).
 set -euo pipefail

@@ -36,13 +36,15 @@ public sealed class BundledModelTests
 
     /// <summary>
     /// 40 held-out questions (test-split people, never seen in training) about 1-2-person documents, answered
-    /// from 4x-compressed context by the short-document pair. Measured on this file: 82.5% (full prompt 90%,
-    /// truncation to the same budget 27.5%; the first shipped pair: 45%). The floor is far above chance (an
-    /// answer is one specific name, city, date or subject among hundreds) and far below the measured value, so
-    /// only a real regression fails.
+    /// from 4x- and 8x-compressed context by the short-document pair. Measured on this file: 85% at 4x and 75% at
+    /// 8x (full prompt 90%, truncation to the same budgets 27.5% / 10%; the first shipped pair: 45% at 4x). The
+    /// floors are far above chance (an answer is one specific name, city, date or subject among hundreds) and
+    /// 30 points below the measured values, so only a real regression fails.
     /// </summary>
-    [Fact]
-    public async Task TheShortDocumentModelAnswersHeldOutQuestionsFromCompressedContextWellAboveChance()
+    [Theory]
+    [InlineData(4, 55)]
+    [InlineData(8, 45)]
+    public async Task TheShortDocumentModelAnswersHeldOutQuestionsFromCompressedContextWellAboveChance(int rate, double floor)
     {
         string folder = Path.Combine(Folder, "short-docs");
         using var lm = CausalLM.FromPretrained(Path.Combine(folder, "base"), new ComputeOptions { Device = "cpu" });
@@ -53,12 +55,12 @@ public sealed class BundledModelTests
         var answered = new List<(string Prediction, IReadOnlyList<string> Golds)>();
         foreach (GmsaSample sample in samples)
         {
-            using CompressedContext context = compressor.Compress(sample.Input, rate: 4);
+            using CompressedContext context = compressor.Compress(sample.Input, rate);
             answered.Add(((await compressor.AskAsync(context, sample.Prompt!, options)).Text, sample.Answers));
         }
         QaScores scores = QaScores.Average(answered);
 
         Assert.Equal(40, samples.Count);
-        Assert.True(scores.Accuracy >= 40, $"accuracy {scores.Accuracy:F1}% from 4x-compressed context is below the floor of 40%");
+        Assert.True(scores.Accuracy >= floor, $"accuracy {scores.Accuracy:F1}% from {rate}x-compressed context is below the floor of {floor}%");
     }
 }

@@ -22,9 +22,8 @@ from transformers import AutoModelForCausalLM, AutoTokenizer, GenerationConfig
 
 HERE = pathlib.Path(__file__).resolve().parent
 REPO = HERE.parents[2]
-# Frozen copies of bio-small models once shipped (models/bio-small's layout): the references describe these, so
-# the shipped models can be retrained on a machine without transformers. The documents and questions are read
-# from models/bio-small and recorded in the references.
+# Frozen copies of bio-small models once shipped, with their sample documents and questions (models/bio-small's
+# layout): the references describe these, so the shipped models can be retrained on a machine without transformers.
 FROZEN = HERE / "bio-small"
 VERSIONS = {
     "transformers": transformers.__version__,
@@ -129,7 +128,7 @@ def tokenizer_references():
 def bundled():
     """The frozen bio-small decoders: their tokenizer on text and on full QA prompts, the logits of those
     prompts and their greedy answers."""
-    bio = REPO / "models" / "bio-small"
+    bio = FROZEN
     long_document = (bio / "sample-document.txt").read_text(encoding="utf-8")
     long_questions = (bio / "sample-questions.txt").read_text(encoding="utf-8").splitlines()[:2]
     short = [json.loads(line) for line in (bio / "short-docs" / "heldout-qa.jsonl").read_text(encoding="utf-8").splitlines()[:2]]
@@ -195,7 +194,7 @@ def gmsa():
     LSA (the checkpoint's blocks as a decoder of their own, then the base's final norm), then the decoder
     with the KEFT LoRA reading [soft tokens][question prompt] as input embeddings. GmsaSharp's windowing is
     ours, not the reference's: each window is encoded and merged on its own and LSA reads all windows' vectors."""
-    bio = REPO / "models" / "bio-small"
+    bio = FROZEN
     long_document = (bio / "sample-document.txt").read_text(encoding="utf-8")
     long_question = (bio / "sample-questions.txt").read_text(encoding="utf-8").splitlines()[0]
     short = [json.loads(line) for line in (bio / "short-docs" / "heldout-qa.jsonl").read_text(encoding="utf-8").splitlines()[:2]]

@@ -90,3 +90,23 @@ awk 'NR % 20 == 1' bio-tiny/test/qa.jsonl > short-heldout-qa.jsonl   # = short-d
 gmsa eval --model short-reader --gmsa short-gmsa --data short-validation-qa.jsonl --limit 100 --rates 4,8 --truncation --max-new-tokens 16 --stop $'\n' --out short-eval-validation
 gmsa eval --model short-reader --gmsa short-gmsa --data short-heldout-qa.jsonl --rates 4,8 --truncation --max-new-tokens 16 --stop $'\n' --out short-eval-heldout
 gmsa eval --model short-reader --gmsa short-gmsa --data bio-tiny/test/ae.jsonl --limit 10 --reconstruction --rates 4,8 --out short-eval-reconstruction
+
+# 8. The default pair (base/, gmsa/): medium documents, 3-10 people plus filler paragraphs, up to ~900 tokens, so
+#    one or two 512-token encoder windows. 8a: the medium reader, five stages from short-reader
+#    (experiments/medium.sh: named then pronoun medium documents, restatements, then birth dates): m5.
+[ -f m5/model.safetensors ] || (cd "$repo" && models/bio-small/experiments/medium.sh "$work" short-reader)
+#    8b: its compressor: the short pair's settings (step 7d) on medium documents, KEFT training the compressor too.
+gmsa train autoencode --model m5 --data mid-pronoun/train/ae.jsonl --rates 4,8 --encoder-layers 4 \
+  --lora-rank 64 --lora-alpha 64 --lora-dropout 0.05 --lsa-layers 1 --window 512 --overlong window "${qa_layout[@]}" \
+  --steps 1200 --lr 1e-3 --warmup 30 --batch-size 4 --seed 1 --checkpoint-every 100 --log-every 25 --out mid-ae $(resume mid-ae)
+gmsa train keft --model m5 --gmsa mid-ae --data mid-pronoun/train/qa.jsonl --rates 4,8 --questions-per-context 8 \
+  --keft-rank 64 --keft-alpha 64 --keft-dropout 0.05 --train-compressor \
+  --steps 1000 --lr 1e-3 --warmup 30 --batch-size 4 --seed 1 --checkpoint-every 100 --log-every 25 --out mid-gmsa $(resume mid-gmsa)
+#    8c: held-out evaluation: two questions from each of the 100 medium test documents (MODEL_CARD's table), the
+#    first 40 of one question each (= heldout-qa.jsonl, which the tests score), reconstruction of ten documents.
+#    sample-document.txt is test document 56 (the longest); sample-questions.txt its questions 1, 3, 5 and 9.
+awk '{ n = NR - 1; d = int(n / 16); q = n % 16; if (q == d % 16 || q == (d + 8) % 16) print }' mid-pronoun/test/qa.jsonl > mid-test200.jsonl
+awk '{ n = NR - 1; d = int(n / 16); q = n % 16; if (d < 40 && q == d % 16) print }' mid-pronoun/test/qa.jsonl > mid-heldout-qa.jsonl
+gmsa eval --model m5 --gmsa mid-gmsa --data mid-test200.jsonl --rates 4,8 --truncation --max-new-tokens 16 --stop $'\n' \
+  --group-by biographies,attribute --out mid-eval-test
+gmsa eval --model m5 --gmsa mid-gmsa --data mid-pronoun/test/ae.jsonl --limit 10 --reconstruction --rates 4,8 --out mid-eval-reconstruction

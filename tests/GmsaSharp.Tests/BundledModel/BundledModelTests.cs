@@ -9,9 +9,9 @@ using GmsaSharp.Training;
 namespace GmsaSharp.Tests.BundledModel;
 
 /// <summary>
-/// The models shipped in models/bio-small load through the ordinary paths and answer from compressed context.
-/// The long-document model is still near chance (no floor can be both well above chance and below its measured
-/// accuracy); the short-document pair in short-docs/ is held to an accuracy floor (see MODEL_CARD.md).
+/// The models shipped in models/bio-small load through the ordinary paths and answer from compressed context:
+/// the default pair (medium documents, one or two encoder windows) and the short-document pair in short-docs/,
+/// each held to accuracy floors on its held-out questions (measured values in MODEL_CARD.md).
 /// </summary>
 public sealed class BundledModelTests
 {
@@ -35,18 +35,20 @@ public sealed class BundledModelTests
     }
 
     /// <summary>
-    /// 40 held-out questions (test-split people, never seen in training) about 1-2-person documents, answered
-    /// from 4x- and 8x-compressed context by the short-document pair. Measured on this file: 85% at 4x and 75% at
-    /// 8x (full prompt 90%, truncation to the same budgets 27.5% / 10%; the first shipped pair: 45% at 4x). The
-    /// floors are far above chance (an answer is one specific name, city, date or subject among hundreds) and
-    /// 30 points below the measured values, so only a real regression fails.
+    /// 40 held-out questions (test-split people, never seen in training), one per test document, answered from
+    /// compressed context. Measured on these files (MODEL_CARD.md): the default pair (3-10-person documents)
+    /// 67.5% at 4x and 60% at 8x (full prompt 87.5%, truncation to the same budgets 37.5% / 25%); the short pair
+    /// (1-2 people) 85% and 75% (full prompt 90%, truncation 27.5% / 10%). The floors are far above chance (an answer is one specific name, city, date or
+    /// subject among hundreds) and 30 points below the measured values, so only a real regression fails.
     /// </summary>
     [Theory]
-    [InlineData(4, 55)]
-    [InlineData(8, 45)]
-    public async Task TheShortDocumentModelAnswersHeldOutQuestionsFromCompressedContextWellAboveChance(int rate, double floor)
+    [InlineData("", 4, 37)]
+    [InlineData("", 8, 30)]
+    [InlineData("short-docs", 4, 55)]
+    [InlineData("short-docs", 8, 45)]
+    public async Task ThePairAnswersHeldOutQuestionsFromCompressedContextWellAboveChance(string pair, int rate, double floor)
     {
-        string folder = Path.Combine(Folder, "short-docs");
+        string folder = Path.Combine(Folder, pair);
         using var lm = CausalLM.FromPretrained(Path.Combine(folder, "base"), new ComputeOptions { Device = "cpu" });
         using var compressor = GmsaCompressor.FromPretrained(Path.Combine(folder, "gmsa"), lm);
         IReadOnlyList<GmsaSample> samples = GmsaJsonl.Read(Path.Combine(folder, "heldout-qa.jsonl"), requireQa: true);
@@ -61,6 +63,6 @@ public sealed class BundledModelTests
         QaScores scores = QaScores.Average(answered);
 
         Assert.Equal(40, samples.Count);
-        Assert.True(scores.Accuracy >= floor, $"accuracy {scores.Accuracy:F1}% from {rate}x-compressed context is below the floor of {floor}%");
+        Assert.True(scores.Accuracy >= floor, $"{Path.Combine("models/bio-small", pair)}: accuracy {scores.Accuracy:F1}% from {rate}x-compressed context is below the floor of {floor}%");
     }
 }

@@ -5,7 +5,7 @@
 # Every training stage checkpoints; running the script again continues each stage from its checkpoint.
 # Usage: models/bio-small/build.sh WORK_DIR   (then copy WORK_DIR/m5 to models/bio-small/base, WORK_DIR/mid-gmsa
 # to models/bio-small/gmsa, WORK_DIR/mid-heldout-qa.jsonl to models/bio-small/heldout-qa.jsonl,
-# WORK_DIR/short-reader to models/bio-small/short-docs/base and WORK_DIR/short-gmsa to
+# WORK_DIR/short-reader to models/bio-small/short-docs/base and WORK_DIR/short-gmsa-joint to
 # models/bio-small/short-docs/gmsa). About 8 hours on a 2-core CPU with native bf16 (steps 2-6: about 1 hour).
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -83,15 +83,16 @@ gmsa train autoencode --model short-reader --data bio-tiny/train/ae.jsonl --rate
   --lora-rank 64 --lora-alpha 64 --lora-dropout 0.05 --lsa-layers 1 --window 512 --overlong window "${qa_layout[@]}" \
   --steps 1200 --lr 1e-3 --warmup 30 --batch-size 4 --seed 1 --checkpoint-every 100 --log-every 25 --out short-ae $(resume short-ae)
 #    KEFT with a wider LoRA (r64) that also trains the compressor on the answers (--train-compressor; not in the
-#    paper): 99% / 92% of the full prompt at 4x / 8x, against 83% / 56% for KEFT alone at 2400 steps.
+#    paper): 99% / 92% of the full prompt at 4x / 8x, against 83% / 56% for KEFT alone at 2400 steps (its own
+#    folder, so a work folder holding the earlier KEFT-alone short-gmsa resumes nothing from it).
 gmsa train keft --model short-reader --gmsa short-ae --data bio-tiny/train/qa.jsonl --rates 4,8 --questions-per-context 8 \
   --keft-rank 64 --keft-alpha 64 --keft-dropout 0.05 --train-compressor \
-  --steps 1200 --lr 1e-3 --warmup 30 --batch-size 4 --seed 1 --checkpoint-every 200 --log-every 50 --out short-gmsa $(resume short-gmsa)
+  --steps 1200 --lr 1e-3 --warmup 30 --batch-size 4 --seed 1 --checkpoint-every 100 --log-every 25 --out short-gmsa-joint $(resume short-gmsa-joint)
 awk 'NR % 8 == 1' bio-tiny/validation/qa.jsonl > short-validation-qa.jsonl
 awk 'NR % 20 == 1' bio-tiny/test/qa.jsonl > short-heldout-qa.jsonl   # = short-docs/heldout-qa.jsonl
-gmsa eval --model short-reader --gmsa short-gmsa --data short-validation-qa.jsonl --limit 100 --rates 4,8 --truncation --max-new-tokens 16 --stop $'\n' --out short-eval-validation
-gmsa eval --model short-reader --gmsa short-gmsa --data short-heldout-qa.jsonl --rates 4,8 --truncation --max-new-tokens 16 --stop $'\n' --out short-eval-heldout
-gmsa eval --model short-reader --gmsa short-gmsa --data bio-tiny/test/ae.jsonl --limit 10 --reconstruction --rates 4,8 --out short-eval-reconstruction
+gmsa eval --model short-reader --gmsa short-gmsa-joint --data short-validation-qa.jsonl --limit 100 --rates 4,8 --truncation --max-new-tokens 16 --stop $'\n' --out short-eval-validation
+gmsa eval --model short-reader --gmsa short-gmsa-joint --data short-heldout-qa.jsonl --rates 4,8 --truncation --max-new-tokens 16 --stop $'\n' --out short-eval-heldout
+gmsa eval --model short-reader --gmsa short-gmsa-joint --data bio-tiny/test/ae.jsonl --limit 10 --reconstruction --rates 4,8 --out short-eval-reconstruction
 
 # 8. The default pair (base/, gmsa/): medium documents, 3-10 people plus filler paragraphs, up to ~900 tokens, so
 #    one or two 512-token encoder windows. 8a: the medium reader, five stages from short-reader
@@ -106,9 +107,13 @@ gmsa train keft --model m5 --gmsa mid-ae --data mid-pronoun/train/qa.jsonl --rat
   --steps 1000 --lr 1e-3 --warmup 30 --batch-size 4 --seed 1 --checkpoint-every 100 --log-every 25 --out mid-gmsa $(resume mid-gmsa)
 #    8c: held-out evaluation: two questions from each of the 100 medium test documents (MODEL_CARD's table), the
 #    first 40 of one question each (= heldout-qa.jsonl, which the tests score), reconstruction of ten documents.
-#    sample-document.txt is test document 56 (the longest); sample-questions.txt its questions 1, 3, 5 and 9.
+#    sample-document.txt is test document 56 (the longest), sample-questions.txt its questions 1, 3, 5 and 9.
 awk '{ n = NR - 1; d = int(n / 16); q = n % 16; if (q == d % 16 || q == (d + 8) % 16) print }' mid-pronoun/test/qa.jsonl > mid-test200.jsonl
 awk '{ n = NR - 1; d = int(n / 16); q = n % 16; if (d < 40 && q == d % 16) print }' mid-pronoun/test/qa.jsonl > mid-heldout-qa.jsonl
+python3 -c 'import json, sys; rows = [json.loads(line) for line in open(sys.argv[1], encoding="utf-8")][55 * 16:56 * 16]
+open("sample-document.txt", "w", encoding="utf-8").write(rows[0]["input"])
+open("sample-questions.txt", "w", encoding="utf-8").write("".join(rows[i]["prompt"] + "\n" for i in (0, 2, 4, 8)))' mid-pronoun/test/qa.jsonl
 gmsa eval --model m5 --gmsa mid-gmsa --data mid-test200.jsonl --rates 4,8 --truncation --max-new-tokens 16 --stop $'\n' \
   --group-by biographies,attribute --out mid-eval-test
+gmsa eval --model m5 --gmsa mid-gmsa --data mid-heldout-qa.jsonl --rates 4,8 --truncation --max-new-tokens 16 --stop $'\n' --out mid-eval-heldout
 gmsa eval --model m5 --gmsa mid-gmsa --data mid-pronoun/test/ae.jsonl --limit 10 --reconstruction --rates 4,8 --out mid-eval-reconstruction

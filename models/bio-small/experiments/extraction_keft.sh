@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # KEFT variants on the shipped short pair's autoencoder (MODEL_CARD "Extraction: KEFT beyond the paper";
 # 2026-11-27, eighth session; kjoint shipped in the ninth). Each continues build.sh's short-ae (step 7d's autoencoding)
-# on short-reader (= short-docs/base) with the shipped KEFT's settings but 1200 steps, and changes one thing:
+# on short-reader (= short-docs/base) with the then-shipped KEFT's settings (KEFT alone, 2400 steps) but 1200 steps, and changes one thing:
 #   kall:   LoRA on every decoder projection, not only q/k/v (--keft-targets all)
 #   kjoint: q/k/v as in the paper, and the compressor (encoder LoRA, LSA) trained on the answers too
 #           (--train-compressor): short-docs/gmsa since the ninth session (build.sh step 7d now trains it
-#           as short-gmsa, so the comparison below needs short-gmsa from build.sh before that session)
+#           as short-gmsa-joint; the comparison below needs short-gmsa, KEFT alone, from build.sh before that session)
 # Usage (from the repository root, with gmsa built): models/bio-small/experiments/extraction_keft.sh WORK_DIR
 # WORK_DIR is build.sh's (short-reader, short-ae, bio-tiny, short-validation-qa.jsonl).
 set -euo pipefail
@@ -25,7 +25,7 @@ for variant in kall kjoint; do
     --truncation --max-new-tokens 16 --stop $'\n' --out $variant-eval-heldout
 done
 gmsa eval --model short-reader --gmsa kjoint-gmsa --data bio-tiny/test/ae.jsonl --limit 10 --reconstruction --rates 4,8 --out kjoint-eval-reconstruction
-# 400 validation questions (build.sh's val400L.jsonl), the shipped compressor beside the candidate.
+# 400 validation questions (build.sh's val400L.jsonl), the then-shipped compressor (KEFT alone) beside the candidate.
 for g in kjoint-gmsa short-gmsa; do
   gmsa eval --model short-reader --gmsa $g --data val400L.jsonl --rates 4,8 --max-new-tokens 16 --stop $'\n' --group-by biographies --out val400-$g
 done

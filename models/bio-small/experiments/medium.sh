@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The medium reader (MODEL_CARD "The default pair: medium documents"; 2026-11-27, eighth and ninth sessions), each
+# The medium reader (MODEL_CARD "Medium documents from the short reader"; 2026-11-27, eighth and ninth sessions), each
 # stage continuing from the one before (gmsa train qa, batch 16):
 #   m1  START_MODEL + 600 steps on named 3-10-person documents, copy lists, 1-2-person pronoun QA (52 min)
 #   m2  400 steps on pronoun 3-10-person documents, copy lists, 1-2-person QA (35 min)
@@ -7,7 +7,7 @@
 #   m4  300 steps on a mix where half the medium questions ask birth dates (date_mix.py; 16 min)
 #   m5  300 more steps on the same mix (16 min): the shipped models/bio-small/base
 # Usage (from the repository root, with gmsa built): models/bio-small/experiments/medium.sh WORK_DIR START_MODEL
-# START_MODEL is build.sh's short-reader (= short-docs/base); WORK_DIR needs build.sh's pron-mix.jsonl (binding.sh
+# START_MODEL is build.sh's short-reader (= short-docs/base), absolute or relative to WORK_DIR; WORK_DIR needs build.sh's pron-mix.jsonl (binding.sh
 # step 5) and its bio-tiny folder.
 set -euo pipefail
 repo="$(pwd)"

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Writes what HuggingFace transformers, tokenizers and sentencepiece compute for the checkpoints and tokenizers
-in this folder and for the bundled bio-small models, as the reference.json files that
+in this folder, including the frozen copies of bio-small models in bio-small/, as the reference.json files that
 TransformersAgreementTests compare GmsaSharp against.
 
 Run from anywhere, on a machine with torch, transformers, tokenizers and sentencepiece (no GPU needed):
@@ -21,7 +21,6 @@ from safetensors.torch import load_file
 from transformers import AutoModelForCausalLM, AutoTokenizer, GenerationConfig
 
 HERE = pathlib.Path(__file__).resolve().parent
-REPO = HERE.parents[2]
 # Frozen copies of bio-small models once shipped, with their sample documents and questions (models/bio-small's
 # layout): the references describe these, so the shipped models can be retrained on a machine without transformers.
 FROZEN = HERE / "bio-small"

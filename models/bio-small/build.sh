@@ -104,7 +104,7 @@ gmsa train autoencode --model m5 --data mid-pronoun/train/ae.jsonl --rates 4,8 -
   --steps 1200 --lr 1e-3 --warmup 30 --batch-size 4 --seed 1 --checkpoint-every 100 --log-every 25 --out mid-ae $(resume mid-ae)
 gmsa train keft --model m5 --gmsa mid-ae --data mid-pronoun/train/qa.jsonl --rates 4,8 --questions-per-context 8 \
   --keft-rank 64 --keft-alpha 64 --keft-dropout 0.05 --train-compressor \
-  --steps 1000 --lr 1e-3 --warmup 30 --batch-size 4 --seed 1 --checkpoint-every 100 --log-every 25 --out mid-gmsa $(resume mid-gmsa)
+  --steps 1400 --lr 1e-3 --warmup 30 --batch-size 4 --seed 1 --checkpoint-every 100 --log-every 25 --out mid-gmsa $(resume mid-gmsa)
 #    8c: held-out evaluation: two questions from each of the 100 medium test documents (MODEL_CARD's table), the
 #    first 40 of one question each (= heldout-qa.jsonl, which the tests score), reconstruction of ten documents.
 #    sample-document.txt is test document 56 (the longest), sample-questions.txt its questions 1, 3, 5 and 9.

@@ -173,8 +173,12 @@ internal static class TrainCommand
             Description = "Consecutive questions about one context trained after a single compression of it (the paper: 1); more makes each compression pay for several answers.",
             DefaultValueFactory = _ => 1,
         };
+        var adoptBase = new Option<bool>("--adopt-base")
+        {
+            Description = "The --gmsa checkpoint was trained on an earlier version of --model (same shape, before further fine-tuning): continue from its weights on --model, which becomes its base.",
+        };
         var command = new Command("keft", "GMSA stage 2 (Knowledge Extraction Fine-Tuning): train LoRA on the decoder (the paper: its q/k/v) to answer from soft tokens.")
-            { model, gmsa, data, rates, rank, alpha, dropout, targets, trainCompressor, perContext };
+            { model, gmsa, data, rates, rank, alpha, dropout, targets, trainCompressor, perContext, adoptBase };
         training.AddTo(command);
         command.SetAction((result, cancellationToken) => CliErrors.Run(() =>
         {
@@ -193,7 +197,10 @@ internal static class TrainCommand
             }
             using CausalLM lm = CausalLM.FromPretrained(result.GetValue(model)!, training.Common.Read(result));
             string start = StartingCheckpoint(output, resume, result.GetValue(gmsa))!;
-            using GmsaCompressor compressor = GmsaCompressor.FromPretrained(start, lm);
+            // A resumed run restarts from its own output, which already records --model as its base.
+            using GmsaCompressor compressor = result.GetValue(adoptBase) && start != output
+                ? GmsaCompressor.FromPretrainedForNewBase(start, lm)
+                : GmsaCompressor.FromPretrained(start, lm);
             int questions = result.GetValue(perContext) is >= 1 and var n ? n : throw new ArgumentException($"--questions-per-context must be at least 1, got {result.GetValue(perContext)}.");
             var stage = new KeftStage(compressor, GmsaJsonl.Read(result.GetValue(data)!, requireQa: true), TrainingCliOptions.ParseRates(result.GetValue(rates)!), keft, options.Seed, questions, result.GetValue(trainCompressor));
             Console.WriteLine($"keft: {stage.Report}; {stage.Sequences:N0} sequences; trains {(result.GetValue(trainCompressor) ? "the KEFT adapters, the encoder LoRA and LSA" : "the KEFT adapters (compressor frozen)")}; {lm.Environment.Describe()}");

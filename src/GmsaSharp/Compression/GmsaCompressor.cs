@@ -88,7 +88,18 @@ public sealed class GmsaCompressor : nn.Module
     }
 
     /// <summary>Loads a GMSA checkpoint folder for <paramref name="lm"/>, which must be the base it was trained on.</summary>
-    public static GmsaCompressor FromPretrained(string directory, CausalLM lm)
+    public static GmsaCompressor FromPretrained(string directory, CausalLM lm) => Load(directory, lm, adoptBase: false);
+
+    /// <summary>
+    /// Loads a GMSA checkpoint trained on an earlier version of <paramref name="lm"/> (the same architecture and
+    /// shape, different weights: the base was fine-tuned further), so that training can continue from it on
+    /// <paramref name="lm"/>. The compressor then records <paramref name="lm"/> as its base. Its soft tokens are
+    /// only as good as that continued training makes them: load a checkpoint with <see cref="FromPretrained"/>
+    /// for inference.
+    /// </summary>
+    public static GmsaCompressor FromPretrainedForNewBase(string directory, CausalLM lm) => Load(directory, lm, adoptBase: true);
+
+    private static GmsaCompressor Load(string directory, CausalLM lm, bool adoptBase)
     {
         if (!Directory.Exists(directory))
         {
@@ -96,15 +107,17 @@ public sealed class GmsaCompressor : nn.Module
         }
         GmsaConfig config = GmsaConfig.Load(directory);
         string baseFingerprint = ModelFingerprint.Of(lm);
-        if (config.BaseArchitecture != lm.Config.ArchitectureName || config.BaseHiddenSize != lm.Config.HiddenSize
-            || config.BaseLayers != lm.Config.Layers || config.BaseVocabSize != lm.Config.VocabSize || config.BaseFingerprint != baseFingerprint)
+        bool sameShape = config.BaseArchitecture == lm.Config.ArchitectureName && config.BaseHiddenSize == lm.Config.HiddenSize
+            && config.BaseLayers == lm.Config.Layers && config.BaseVocabSize == lm.Config.VocabSize;
+        if (!sameShape || (!adoptBase && config.BaseFingerprint != baseFingerprint))
         {
             throw new InvalidOperationException(
                 $"GMSA checkpoint '{directory}' was trained for base {config.BaseArchitecture} (hidden {config.BaseHiddenSize}, {config.BaseLayers} blocks, " +
                 $"vocabulary {config.BaseVocabSize}, fingerprint {config.BaseFingerprint}), but the given model is {lm.Config.ArchitectureName} " +
-                $"(hidden {lm.Config.HiddenSize}, {lm.Config.Layers} blocks, vocabulary {lm.Config.VocabSize}, fingerprint {baseFingerprint}).");
+                $"(hidden {lm.Config.HiddenSize}, {lm.Config.Layers} blocks, vocabulary {lm.Config.VocabSize}, fingerprint {baseFingerprint})" +
+                (adoptBase ? "; a compressor can only move to a base of the same architecture and shape." : "."));
         }
-        var compressor = new GmsaCompressor(lm, config, seed: 0);
+        var compressor = new GmsaCompressor(lm, config with { BaseFingerprint = baseFingerprint }, seed: 0);
         try
         {
             var parameters = compressor.named_parameters().ToDictionary(p => p.name, p => (Tensor)p.parameter);

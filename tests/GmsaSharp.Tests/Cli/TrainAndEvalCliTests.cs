@@ -41,6 +41,13 @@ public sealed class TrainAndEvalCliTests : IDisposable
             "--keft-rank", "4", "--keft-targets", "q_proj,v_proj,down_proj", "--train-compressor", "--questions-per-context", "2", "--steps", "2", "--out", P("gmsa"), .. common]));
         Ok(CliTests.Run(["train", "keft", "--model", P("base"), "--gmsa", P("ae"), "--data", P("bio/train/qa.jsonl"), "--rates", "8",
             "--keft-rank", "2", "--steps", "1", "--out", P("gmsa-frozen"), .. common]));
+        // A compressor continues on its base after further fine-tuning ("qa" is "base" trained on): only when asked.
+        string[] moveKeft = ["train", "keft", "--model", P("qa"), "--gmsa", P("gmsa"), "--data", P("bio/train/qa.jsonl"), "--rates", "4",
+            "--keft-rank", "4", "--keft-targets", "q_proj,v_proj,down_proj", "--train-compressor", "--steps", "1", "--out", P("gmsa-moved"), .. common];
+        var refused = CliTests.Run(moveKeft);
+        Assert.NotEqual(0, refused.Code);
+        Assert.Contains("fingerprint", refused.Error);
+        Ok(CliTests.Run([.. moveKeft, "--adopt-base"]));
         Ok(CliTests.Run("eval", "--model", P("base"), "--gmsa", P("gmsa"), "--data", P("bio/test/qa.jsonl"), "--limit", "2", "--rates", "4",
             "--truncation", "--max-new-tokens", "4", "--dtype", "float32", "--group-by", "attribute,biography", "--out", P("eval")));
 
@@ -67,6 +74,11 @@ public sealed class TrainAndEvalCliTests : IDisposable
         using (var b = compressor.KeftLora!.named_parameters().Single(p => p.name == "layers.0.down_proj.lora_B").parameter.detach())
         {
             Assert.True(b.abs().sum().item<float>() > 0, "KEFT LoRA B of down_proj stayed zero");
+        }
+        using (var furtherTrained = CausalLM.FromPretrained(P("qa"), new ComputeOptions { Device = "cpu", DType = ScalarType.Float32 }))
+        using (var moved = GmsaCompressor.FromPretrained(P("gmsa-moved"), furtherTrained))
+        {
+            Assert.Equal(compressor.Config.KeftLora!.Targets, moved.Config.KeftLora!.Targets);
         }
         Assert.Equal("Question: {question}\nAnswer:", compressor.Config.QuestionTemplate);
         using JsonDocument results = JsonDocument.Parse(File.ReadAllText(P("eval/results.json")));

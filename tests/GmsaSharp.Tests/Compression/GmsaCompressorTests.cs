@@ -1,3 +1,4 @@
+using GmsaSharp.Checkpoints;
 using System.Text.Json.Nodes;
 using GmsaSharp.Compression;
 using GmsaSharp.Generation;
@@ -213,6 +214,45 @@ public sealed class GmsaCompressorTests : IDisposable
 
         Assert.Contains(folder, error.Message);
         Assert.Contains("fingerprint", error.Message);
+    }
+
+    [Fact]
+    public void ACheckpointMovesToAFurtherTrainedBaseOfTheSameShapeOnlyWhenAsked()
+    {
+        using var compressor = GmsaCompressor.Create(_lm, SmallOptions);
+        compressor.AddKeftAdapters(new LoraSettings(2, 4, 0, LoraSettings.QueryKeyValue), seed: 9);
+        PerturbAdapters(compressor.EncoderLora, 5);
+        PerturbAdapters(compressor.KeftLora!, 6);
+        string folder = Path.Combine(_directory, "gmsa");
+        compressor.SavePretrained(folder);
+        using var furtherTrained = CausalLM.CreateRandom(_lm.Config, _lm.Environment, seed: 77);
+
+        using var moved = GmsaCompressor.FromPretrainedForNewBase(folder, furtherTrained);
+
+        Assert.Equal(ModelFingerprint.Of(furtherTrained), moved.Config.BaseFingerprint);
+        Assert.NotEqual(compressor.Config.BaseFingerprint, moved.Config.BaseFingerprint);
+        var original = compressor.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+        Assert.Equal(original.Keys.Order(), moved.named_parameters().Select(p => p.name).Order());
+        Assert.All(moved.named_parameters(), p => Assert.True(p.parameter.allclose(original[p.name], rtol: 0, atol: 0), p.name));
+        // Saved, it is a checkpoint of the new base: it loads there without asking, and no longer on the old one.
+        string movedFolder = Path.Combine(_directory, "gmsa-moved");
+        moved.SavePretrained(movedFolder);
+        using (GmsaCompressor.FromPretrained(movedFolder, furtherTrained)) { }
+        Assert.Throws<InvalidOperationException>(() => GmsaCompressor.FromPretrained(movedFolder, _lm));
+    }
+
+    [Fact]
+    public void ACheckpointDoesNotMoveToABaseOfAnotherShape()
+    {
+        using var compressor = GmsaCompressor.Create(_lm, SmallOptions);
+        string folder = Path.Combine(_directory, "gmsa");
+        compressor.SavePretrained(folder);
+        using var deeper = CausalLM.CreateRandom(_lm.Config with { Layers = _lm.Config.Layers + 1 }, _lm.Environment, seed: 77);
+
+        var error = Assert.Throws<InvalidOperationException>(() => GmsaCompressor.FromPretrainedForNewBase(folder, deeper));
+
+        Assert.Contains(folder, error.Message);
+        Assert.Contains("a compressor can only move to a base of the same architecture and shape", error.Message);
     }
 
     [Fact]

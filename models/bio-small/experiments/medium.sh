@@ -5,7 +5,10 @@
 #   m2  400 steps on pronoun 3-10-person documents, copy lists, 1-2-person QA (35 min)
 #   m3  250 steps with 2,000 medium documents restated word for word mixed in (seq 2048; 26 min)
 #   m4  300 steps on a mix where half the medium questions ask birth dates (date_mix.py; 16 min)
-#   m5  300 more steps on the same mix (16 min): the shipped models/bio-small/base
+#   m5  300 more steps on the same mix (16 min): models/bio-small/base of version 3
+#   m6  250 steps on every medium document with all its questions and a list of every person's name and birth
+#       date (date_lists.py; 21 min)
+#   m7  300 more steps on the same mix (25 min): the shipped models/bio-small/base
 # Usage (from the repository root, with gmsa built): models/bio-small/experiments/medium.sh WORK_DIR START_MODEL
 # START_MODEL is build.sh's short-reader (= short-docs/base), absolute or relative to WORK_DIR; WORK_DIR needs build.sh's pron-mix.jsonl (binding.sh
 # step 5) and its bio-tiny folder.
@@ -18,7 +21,7 @@ gmsa() { dotnet "$repo/src/GmsaSharp.Cli/bin/Release/net10.0/gmsa.dll" "$@"; }
 resume() { [ -d "$1/checkpoint" ] && echo --resume || true; }
 qa_layout=(--question-template $'Question: {question}\nAnswer:' --answer-prefix ' ' --batch-size 16 --warmup 20)
 first=(--seq-len 1280 --lr 1e-3 --checkpoint-every 100 --log-every 25)   # m1, m2
-later=(--lr 5e-4 --decay cosine --checkpoint-every 50 --log-every 10)     # m3, m4, m5
+later=(--lr 5e-4 --decay cosine --checkpoint-every 50 --log-every 10)     # m3, m4, m5, m7
 # The same world as build.sh's bio-mid (seed 1, 100,000 people, identical validation documents), 4,000 training documents.
 [ -f mid-named/train/qa.jsonl ] || gmsa synth --out mid-named --seed 1 --people 100000 --min-bios 3 --max-bios 10 --filler 0.3 --name-every-sentence \
   --train-docs 4000 --validation-docs 100 --test-docs 100 --questions-per-doc 16 --vocab 0
@@ -40,6 +43,10 @@ gmsa train qa --model m2 --data m3-mix.jsonl "${qa_layout[@]}" "${later[@]}" --s
 python3 "$repo/models/bio-small/experiments/date_mix.py" mid-pronoun/train pron-mix.jsonl m4-mix.jsonl
 gmsa train qa --model m3 --data m4-mix.jsonl "${qa_layout[@]}" "${later[@]}" --seq-len 1280 --steps 300 --seed 9 --out m4 $(resume m4)
 gmsa train qa --model m4 --data m4-mix.jsonl "${qa_layout[@]}" "${later[@]}" --seq-len 1280 --steps 300 --seed 10 --out m5 $(resume m5)
+# m6, m7: name-date lists teach copying a date's digits (m5 still made up the day and year of most dates).
+python3 "$repo/models/bio-small/experiments/date_lists.py" mid-pronoun/train m6-mix.jsonl
+gmsa train qa --model m5 --data m6-mix.jsonl "${qa_layout[@]}" --lr 7e-4 --decay cosine --checkpoint-every 50 --log-every 10 --seq-len 1280 --steps 250 --seed 11 --out m6 $(resume m6)
+gmsa train qa --model m6 --data m6-mix.jsonl "${qa_layout[@]}" "${later[@]}" --seq-len 1280 --steps 300 --seed 12 --out m7 $(resume m7)
 # Full-prompt scores (a 1-step throwaway GMSA folder makes gmsa eval run; only its full-prompt row is read).
 score() {
   gmsa train autoencode --model "$1" --data bio-tiny/validation/ae.jsonl --rates 4 --encoder-layers 1 --lora-rank 2 --window 512 \
@@ -49,5 +56,5 @@ score() {
 # 100 birth-date questions of the medium validation documents (the answer that needs copying digits).
 grep '"attribute":"birth_date"' mid-pronoun/validation/qa.jsonl | awk 'NR % 2 == 1' | head -n 100 > mid-dates-val100.jsonl
 score m1 named-mid-val200.jsonl
-for m in m1 m2 m3 m4 m5; do score $m mid-val200.jsonl; done
-for m in m3 m4 m5; do score $m mid-dates-val100.jsonl; done
+for m in m1 m2 m3 m4 m5 m6 m7; do score $m mid-val200.jsonl; done
+for m in m3 m4 m5 m6 m7; do score $m mid-dates-val100.jsonl; done

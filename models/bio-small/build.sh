@@ -3,10 +3,10 @@
 # question answering), GMSA compressors (autoencode, then KEFT), evaluation. Steps 2-6 build the long-document
 # pair of versions 1-2 (retired; kept as the record), step 7 the short pair, step 8 the default medium pair.
 # Every training stage checkpoints; running the script again continues each stage from its checkpoint.
-# Usage: models/bio-small/build.sh WORK_DIR   (then copy WORK_DIR/m7 to models/bio-small/base, WORK_DIR/mid7-gmsa
+# Usage: models/bio-small/build.sh WORK_DIR   (then copy WORK_DIR/m9 to models/bio-small/base, WORK_DIR/mid9-gmsa
 # to models/bio-small/gmsa, WORK_DIR/mid-heldout-qa.jsonl to models/bio-small/heldout-qa.jsonl,
 # WORK_DIR/short-reader to models/bio-small/short-docs/base and WORK_DIR/short-gmsa-joint to
-# models/bio-small/short-docs/gmsa). About 9.5 hours on a 2-core CPU with native bf16 (steps 2-6: about 1 hour).
+# models/bio-small/short-docs/gmsa). About 10.5 hours on a 2-core CPU with native bf16 (steps 2-6: about 1 hour).
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
 work="${1:?usage: build.sh WORK_DIR}"
@@ -96,9 +96,9 @@ gmsa eval --model short-reader --gmsa short-gmsa-joint --data bio-tiny/test/ae.j
 
 # 8. The default pair (base/, gmsa/): medium documents, 3-10 people plus filler paragraphs, up to ~900 tokens, so
 #    one or two 512-token encoder windows. 8a: the medium reader, five stages from short-reader
-#    (experiments/medium.sh: named then pronoun medium documents, restatements, birth dates: m5), then two
-#    stages with name-date lists (m7).
-[ -f m7/model.safetensors ] || (cd "$repo" && models/bio-small/experiments/medium.sh "$work" short-reader)
+#    (experiments/medium.sh: named then pronoun medium documents, restatements, birth dates: m5), then four
+#    stages with name-date lists (m7: version 4's base; m9).
+[ -f m9/model.safetensors ] || (cd "$repo" && models/bio-small/experiments/medium.sh "$work" short-reader)
 #    8b: the compressor of version 3 (for m5): the short pair's settings (step 7d) on medium documents, KEFT
 #    training the compressor too.
 gmsa train autoencode --model m5 --data mid-pronoun/train/ae.jsonl --rates 4,8 --encoder-layers 4 \
@@ -111,6 +111,10 @@ gmsa train keft --model m5 --gmsa mid-ae --data mid-pronoun/train/qa.jsonl --rat
 gmsa train keft --model m7 --gmsa mid-gmsa --adopt-base --data mid-pronoun/train/qa.jsonl --rates 4,8 --questions-per-context 8 \
   --keft-rank 64 --keft-alpha 64 --keft-dropout 0.05 --train-compressor \
   --steps 1400 --lr 5e-4 --warmup 30 --batch-size 4 --seed 2 --checkpoint-every 100 --log-every 25 --out mid7-gmsa $(resume mid7-gmsa)
+#    8c': mid7-gmsa (version 4's gmsa/) carried over to m9 the same way, 700 KEFT steps: mid9-gmsa.
+gmsa train keft --model m9 --gmsa mid7-gmsa --adopt-base --data mid-pronoun/train/qa.jsonl --rates 4,8 --questions-per-context 8 \
+  --keft-rank 64 --keft-alpha 64 --keft-dropout 0.05 --train-compressor \
+  --steps 700 --lr 5e-4 --warmup 30 --batch-size 4 --seed 3 --checkpoint-every 100 --log-every 25 --out mid9-gmsa $(resume mid9-gmsa)
 #    8d: held-out evaluation: two questions from each of the 100 medium test documents (MODEL_CARD's table), the
 #    first 40 of one question each (= heldout-qa.jsonl, which the tests score), reconstruction of ten documents.
 #    sample-document.txt is test document 56 (the longest), sample-questions.txt its questions 1, 3, 5 and 9.
@@ -119,10 +123,12 @@ awk '{ n = NR - 1; d = int(n / 16); q = n % 16; if (d < 40 && q == d % 16) print
 python3 -c 'import json, sys; rows = [json.loads(line) for line in open(sys.argv[1], encoding="utf-8")][55 * 16:56 * 16]
 open("sample-document.txt", "w", encoding="utf-8").write(rows[0]["input"])
 open("sample-questions.txt", "w", encoding="utf-8").write("".join(rows[i]["prompt"] + "\n" for i in (0, 2, 4, 8)))' mid-pronoun/test/qa.jsonl
+gmsa eval --model m9 --gmsa mid9-gmsa --data mid-test200.jsonl --rates 4,8 --truncation --max-new-tokens 16 --stop $'\n' \
+  --group-by biographies,attribute --out mid9-eval-test
+gmsa eval --model m9 --gmsa mid9-gmsa --data mid-heldout-qa.jsonl --rates 4,8 --truncation --max-new-tokens 16 --stop $'\n' --out mid9-eval-heldout
+gmsa eval --model m9 --gmsa mid9-gmsa --data mid-pronoun/test/ae.jsonl --limit 10 --reconstruction --rates 4,8 --out mid9-eval-reconstruction
+#    Versions 4 (m7, mid7-gmsa) and 3 (m5, mid-gmsa) on the same test questions (MODEL_CARD's version history).
 gmsa eval --model m7 --gmsa mid7-gmsa --data mid-test200.jsonl --rates 4,8 --truncation --max-new-tokens 16 --stop $'\n' \
   --group-by biographies,attribute --out mid7-eval-test
-gmsa eval --model m7 --gmsa mid7-gmsa --data mid-heldout-qa.jsonl --rates 4,8 --truncation --max-new-tokens 16 --stop $'\n' --out mid7-eval-heldout
-gmsa eval --model m7 --gmsa mid7-gmsa --data mid-pronoun/test/ae.jsonl --limit 10 --reconstruction --rates 4,8 --out mid7-eval-reconstruction
-#    Version 3's pair (m5, mid-gmsa) on the same test questions (MODEL_CARD's version history).
 gmsa eval --model m5 --gmsa mid-gmsa --data mid-test200.jsonl --rates 4,8 --truncation --max-new-tokens 16 --stop $'\n' \
   --group-by biographies,attribute --out mid-eval-test

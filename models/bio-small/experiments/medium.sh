@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The medium reader (MODEL_CARD "Medium documents from the short reader"; 2026-11-27, eighth and ninth sessions), each
-# stage continuing from the one before (gmsa train qa, batch 16):
+# stage continuing from the one before (gmsa train qa, batch 16; m6-m9: tenth and eleventh sessions):
 #   m1  START_MODEL + 600 steps on named 3-10-person documents, copy lists, 1-2-person pronoun QA (52 min)
 #   m2  400 steps on pronoun 3-10-person documents, copy lists, 1-2-person QA (35 min)
 #   m3  250 steps with 2,000 medium documents restated word for word mixed in (seq 2048; 26 min)
@@ -8,7 +8,8 @@
 #   m5  300 more steps on the same mix (16 min): models/bio-small/base of version 3
 #   m6  250 steps on every medium document with all its questions and a list of every person's name and birth
 #       date (date_lists.py; 21 min)
-#   m7  300 more steps on the same mix (25 min): the shipped models/bio-small/base
+#   m7  300 more steps on the same mix (25 min): models/bio-small/base of version 4
+#   m8, m9  300 more steps each on the same mix, lr 4e-4 (25 min each): the shipped models/bio-small/base
 # Usage (from the repository root, with gmsa built): models/bio-small/experiments/medium.sh WORK_DIR START_MODEL
 # START_MODEL is build.sh's short-reader (= short-docs/base), absolute or relative to WORK_DIR; WORK_DIR needs build.sh's pron-mix.jsonl (binding.sh
 # step 5) and its bio-tiny folder.
@@ -47,6 +48,9 @@ gmsa train qa --model m4 --data m4-mix.jsonl "${qa_layout[@]}" "${later[@]}" --s
 python3 "$repo/models/bio-small/experiments/date_lists.py" mid-pronoun/train m6-mix.jsonl
 gmsa train qa --model m5 --data m6-mix.jsonl "${qa_layout[@]}" --lr 7e-4 --decay cosine --checkpoint-every 50 --log-every 10 --seq-len 1280 --steps 250 --seed 11 --out m6 $(resume m6)
 gmsa train qa --model m6 --data m6-mix.jsonl "${qa_layout[@]}" "${later[@]}" --seq-len 1280 --steps 300 --seed 12 --out m7 $(resume m7)
+# m8, m9: birth dates were still rising (+11 points on 100 validation dates from m6 to m7).
+gmsa train qa --model m7 --data m6-mix.jsonl "${qa_layout[@]}" --lr 4e-4 --decay cosine --checkpoint-every 50 --log-every 10 --seq-len 1280 --steps 300 --seed 13 --out m8 $(resume m8)
+gmsa train qa --model m8 --data m6-mix.jsonl "${qa_layout[@]}" --lr 4e-4 --decay cosine --checkpoint-every 50 --log-every 10 --seq-len 1280 --steps 300 --seed 14 --out m9 $(resume m9)
 # Full-prompt scores (a 1-step throwaway GMSA folder makes gmsa eval run; only its full-prompt row is read).
 score() {
   gmsa train autoencode --model "$1" --data bio-tiny/validation/ae.jsonl --rates 4 --encoder-layers 1 --lora-rank 2 --window 512 \
@@ -56,5 +60,5 @@ score() {
 # 100 birth-date questions of the medium validation documents (the answer that needs copying digits).
 grep '"attribute":"birth_date"' mid-pronoun/validation/qa.jsonl | awk 'NR % 2 == 1' | head -n 100 > mid-dates-val100.jsonl
 score m1 named-mid-val200.jsonl
-for m in m1 m2 m3 m4 m5 m6 m7; do score $m mid-val200.jsonl; done
-for m in m3 m4 m5 m6 m7; do score $m mid-dates-val100.jsonl; done
+for m in m1 m2 m3 m4 m5 m6 m7 m8 m9; do score $m mid-val200.jsonl; done
+for m in m3 m4 m5 m6 m7 m8 m9; do score $m mid-dates-val100.jsonl; done

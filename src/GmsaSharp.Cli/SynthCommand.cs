@@ -21,9 +21,14 @@ internal static class SynthCommand
         var filler = new Option<double>("--filler") { Description = "Unrelated filler paragraphs per biography.", DefaultValueFactory = _ => 0.5 };
         var nameEverySentence = new Option<bool>("--name-every-sentence") { Description = "Name the person in full in every sentence of a biography, not only the first (then pronouns)." };
         var questions = new Option<int>("--questions-per-doc") { Description = "Questions per document.", DefaultValueFactory = _ => 4 };
+        var employerCities = new Option<string>("--employer-cities")
+        {
+            Description = "per-company: each company has one city for the whole world (a model trained on it can recall employer cities); per-person: drawn per person, so they can only be read.",
+            DefaultValueFactory = _ => "per-company",
+        };
         var vocabulary = new Option<int>("--vocab") { Description = "Tokenizer vocabulary size (0: no tokenizer).", DefaultValueFactory = _ => 2048 };
         var command = new Command("synth", "Write the synthetic biography corpus and train its tokenizer.")
-            { output, seed, people, trainDocuments, validationDocuments, testDocuments, minBiographies, maxBiographies, maxCharacters, filler, nameEverySentence, questions, vocabulary };
+            { output, seed, people, trainDocuments, validationDocuments, testDocuments, minBiographies, maxBiographies, maxCharacters, filler, nameEverySentence, questions, employerCities, vocabulary };
         command.SetAction((result, cancellationToken) => CliErrors.Run(() =>
         {
             string folder = result.GetValue(output)!;
@@ -31,6 +36,12 @@ internal static class SynthCommand
             {
                 Seed = result.GetValue(seed),
                 PeopleCount = result.GetValue(people),
+                EmployerCities = result.GetValue(employerCities) switch
+                {
+                    "per-company" => EmployerCities.PerCompany,
+                    "per-person" => EmployerCities.PerPerson,
+                    var other => throw new ArgumentException($"--employer-cities must be per-company or per-person, got '{other}'."),
+                },
                 TrainDocuments = result.GetValue(trainDocuments),
                 ValidationDocuments = result.GetValue(validationDocuments),
                 TestDocuments = result.GetValue(testDocuments),

@@ -2,7 +2,8 @@ namespace GmsaSharp.Synthetic;
 
 /// <summary>
 /// A population of people with unique full names and random attributes, fixed by a seed (after "Physics of
-/// Language Models 3.1", Allen-Zhu and Li). Each company has one city, so its employees share an employer city.
+/// Language Models 3.1", Allen-Zhu and Li). By default each company has one city, so its employees share an
+/// employer city; <see cref="EmployerCities.PerPerson"/> draws it per person instead.
 /// </summary>
 public sealed class BiographyWorld
 {
@@ -25,9 +26,17 @@ public sealed class BiographyWorld
     /// <summary>Everyone, in creation order; <see cref="Person.Id"/> is the index.</summary>
     public IReadOnlyList<Person> People { get; }
 
-    /// <summary>Creates <paramref name="peopleCount"/> people from <paramref name="seed"/> and the word lists (default <see cref="WordLists.Load"/>).</summary>
-    public static BiographyWorld Create(int seed, int peopleCount, WordLists? words = null)
+    /// <summary>
+    /// Creates <paramref name="peopleCount"/> people from <paramref name="seed"/> and the word lists (default
+    /// <see cref="WordLists.Load"/>). With <see cref="EmployerCities.PerCompany"/> (the default) the draws are
+    /// those of every earlier version, so a seed still makes the same world.
+    /// </summary>
+    public static BiographyWorld Create(int seed, int peopleCount, WordLists? words = null, EmployerCities employerCities = EmployerCities.PerCompany)
     {
+        if (!Enum.IsDefined(employerCities))
+        {
+            throw new ArgumentOutOfRangeException(nameof(employerCities), employerCities, "Unknown way of giving employer cities.");
+        }
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(peopleCount);
         words ??= WordLists.Load();
         long nameCount = (long)words.LastNames.Count * (
@@ -59,8 +68,12 @@ public sealed class BiographyWorld
             int month = random.NextInclusive(1, 12);
             int day = random.NextInclusive(1, DateTime.DaysInMonth(year, month));
             string employer = random.Pick(words.Companies);
+            string birthCity = random.Pick(words.Cities);
+            string university = random.Pick(words.Universities);
+            string major = random.Pick(words.Majors);
+            string employerCity = employerCities == EmployerCities.PerPerson ? random.Pick(words.Cities) : companyCities[employer];
             people.Add(new Person(people.Count, first, middle, last, gender, new DateOnly(year, month, day),
-                random.Pick(words.Cities), random.Pick(words.Universities), random.Pick(words.Majors), employer, companyCities[employer]));
+                birthCity, university, major, employer, employerCity));
         }
         return new BiographyWorld(seed, words, people);
     }

@@ -13,7 +13,7 @@ namespace GmsaSharp.Synthetic;
 /// <param name="University">The university attended.</param>
 /// <param name="Major">The field of study.</param>
 /// <param name="Employer">The company worked for.</param>
-/// <param name="EmployerCity">The city of the employer; every employee of a company names the same one.</param>
+/// <param name="EmployerCity">The city of the employer (shared by a company's employees unless the world draws it per person).</param>
 public sealed record Person(
     int Id,
     string FirstName,

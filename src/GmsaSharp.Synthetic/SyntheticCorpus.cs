@@ -43,7 +43,7 @@ public static class SyntheticCorpus
         ArgumentException.ThrowIfNullOrEmpty(outputDirectory);
         ArgumentNullException.ThrowIfNull(options);
         WordLists words = WordLists.Load(options.WordListDirectory);
-        BiographyWorld world = BiographyWorld.Create(options.Seed, options.PeopleCount, words);
+        BiographyWorld world = BiographyWorld.Create(options.Seed, options.PeopleCount, words, options.EmployerCities);
         BiographySplits splits = world.Split(options.ValidationFraction, options.TestFraction);
 
         var counts = new List<SyntheticSplitCounts>();

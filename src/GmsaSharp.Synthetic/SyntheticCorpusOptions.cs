@@ -6,6 +6,9 @@ public sealed record SyntheticCorpusOptions
     /// <summary>The seed of the world, the split and every document and question.</summary>
     public int Seed { get; init; } = 1;
 
+    /// <summary>How employees get their employer's city (per company, the default, or drawn per person).</summary>
+    public EmployerCities EmployerCities { get; init; } = EmployerCities.PerCompany;
+
     /// <summary>People in the world, before splitting.</summary>
     public int PeopleCount { get; init; } = 5000;
 

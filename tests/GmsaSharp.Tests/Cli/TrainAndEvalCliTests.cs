@@ -147,6 +147,20 @@ public sealed class TrainAndEvalCliTests : IDisposable
     }
 
     [Fact]
+    public void SynthEmployerCitiesPerPersonIsAcceptedAndAnUnknownModeIsNamed()
+    {
+        string[] synth = ["synth", "--people", "30", "--train-docs", "2", "--validation-docs", "1", "--test-docs", "1",
+            "--min-bios", "3", "--max-bios", "3", "--vocab", "0"];
+        Ok(CliTests.Run([.. synth, "--out", P("per-person"), "--employer-cities", "per-person"]));
+        Assert.True(File.Exists(P("per-person/train/qa.jsonl")));
+
+        var result = CliTests.Run([.. synth, "--out", P("bad"), "--employer-cities", "per-planet"]);
+
+        Assert.Equal(2, result.Code);
+        Assert.Contains("--employer-cities must be per-company or per-person, got 'per-planet'", result.Error);
+    }
+
+    [Fact]
     public void AnUnknownPackingIsNamedInTheError()
     {
         var result = CliTests.Run("train", "pretrain", "--model", "/nonexistent", "--data", "x.txt", "--steps", "1", "--out", P("o"), "--packing", "zip");

@@ -53,6 +53,42 @@ public class BiographyWorldTests
     }
 
     [Fact]
+    public void PerPersonEmployerCitiesVaryWithinACompany()
+    {
+        BiographyWorld world = BiographyWorld.Create(seed: 3, peopleCount: 2000, Words, EmployerCities.PerPerson);
+
+        // About 2000 / companies employees each, cities drawn independently from the whole list: a company whose
+        // employees all share one city would mean the cities are still drawn per company.
+        var companies = world.People.GroupBy(p => p.Employer).Where(company => company.Count() >= 5).ToList();
+        Assert.NotEmpty(companies);
+        Assert.All(companies, company => Assert.True(company.Select(p => p.EmployerCity).Distinct().Count() > 1, company.Key));
+        Assert.All(world.People, person => Assert.Contains(person.EmployerCity, Words.Cities));
+    }
+
+    [Fact]
+    public void PerCompanyIsTheDefaultAndKeepsEarlierWorlds()
+    {
+        BiographyWorld byDefault = BiographyWorld.Create(seed: 1, peopleCount: 100000, Words);
+        BiographyWorld perCompany = BiographyWorld.Create(seed: 1, peopleCount: 100000, Words, EmployerCities.PerCompany);
+
+        Assert.Equal(byDefault.People, perCompany.People);
+        // The bundled model's corpora come from this world: its draws must not change.
+        string everyone = string.Join("\n", byDefault.People.Select(p => p.ToString()));
+        Assert.Equal(SeedOneWorldHash, Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(everyone)))[..16]);
+    }
+
+    [Fact]
+    public void AnUnknownEmployerCityModeIsRefused()
+    {
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => BiographyWorld.Create(seed: 1, peopleCount: 10, Words, (EmployerCities)7));
+
+        Assert.Contains("employer cities", error.Message);
+    }
+
+    // The first 16 hex digits of SHA-256 over the seed-1, 100,000-person world (models/bio-small/build.sh's).
+    private const string SeedOneWorldHash = "F8FD73C82B3D012E";
+
+    [Fact]
     public void SplitsShareNobodyAndCoverEveryone()
     {
         BiographyWorld world = BiographyWorld.Create(seed: 5, peopleCount: 1000, Words);

@@ -14,7 +14,7 @@ namespace GmsaSharp.Tests.Compression;
 /// merged LoRA, group merging, LSA, then the decoder with merged KEFT LoRA reading [soft tokens][question] as input
 /// embeddings. Covers one-window documents and the 7-window sample document. The checkpoints are the frozen copies
 /// in TransformersReference/bio-small of pairs once shipped in models/bio-small, so retraining a shipped model does
-/// not need transformers.
+/// not need transformers. float32 on the CPU, or on the device GMSASHARP_TEST_DEVICE names (tools/gpu).
 /// </summary>
 public sealed class GmsaTransformersAgreementTests
 {
@@ -34,7 +34,7 @@ public sealed class GmsaTransformersAgreementTests
         string bio = TransformersReference.FrozenBioSmall;
         string gmsaFolder = Path.Combine(bio, gmsa);
         TransformersReference.AssertSameWeights(Path.Combine(gmsaFolder, GmsaCompressor.WeightsFile), pair.GetProperty("weights_sha256"), "gmsa-reference.json");
-        using var lm = CausalLM.FromPretrained(Path.Combine(bio, pair.GetProperty("base").GetString()!), new ComputeOptions { Device = "cpu", DType = ScalarType.Float32 });
+        using var lm = CausalLM.FromPretrained(Path.Combine(bio, pair.GetProperty("base").GetString()!), TestDevice.Float32);
         using var compressor = GmsaCompressor.FromPretrained(gmsaFolder, lm);
 
         using CompressedContext context = compressor.Compress(expected.GetProperty("document").GetString()!, expected.GetProperty("rate").GetInt32());
@@ -45,7 +45,7 @@ public sealed class GmsaTransformersAgreementTests
         for (int i = 0; i < rows.Length; i++)
         {
             using var scope = NewDisposeScope();
-            float[] actual = context.SoftTokens[rows[i]].to(ScalarType.Float32).data<float>().ToArray();
+            float[] actual = context.SoftTokens[rows[i]].to(ScalarType.Float32).cpu().data<float>().ToArray();
             TransformersReference.AssertClose(TransformersReference.Floats(expected.GetProperty("soft_token_rows")[i]), actual, 1e-3, $"soft token {rows[i]}");
         }
 

@@ -28,7 +28,8 @@ public sealed class TransformersAgreementTests
         { "qwen3", 0 }, { "qwen3", 1 },
     };
 
-    private static readonly ComputeOptions Float32OnCpu = new() { Device = "cpu", DType = ScalarType.Float32 };
+    /// <summary>float32 on the CPU, or on the device GMSASHARP_TEST_DEVICE names (tools/gpu runs these on CUDA).</summary>
+    private static ComputeOptions Float32 => TestDevice.Float32;
 
     private static string DecoderFolder(string name) => Path.Combine(TransformersReference.Folder, "decoders", name);
 
@@ -37,7 +38,7 @@ public sealed class TransformersAgreementTests
     {
         using var scope = NewDisposeScope();
         Tensor logits = lm.Forward(tensor(ids.Select(i => (long)i).ToArray()).unsqueeze(0))[0];
-        return positions.Select(p => logits[p].to(ScalarType.Float32).data<float>().ToArray()).ToArray();
+        return positions.Select(p => logits[p].to(ScalarType.Float32).cpu().data<float>().ToArray()).ToArray();
     }
 
     [Theory]
@@ -46,11 +47,11 @@ public sealed class TransformersAgreementTests
     {
         JsonElement reference = TransformersReference.Read(Path.Combine("decoders", name, "reference.json"));
         int[] ids = TransformersReference.Ints(reference.GetProperty("ids"));
-        using CausalLM lm = CausalLM.FromPretrained(DecoderFolder(name), Float32OnCpu);
+        using CausalLM lm = CausalLM.FromPretrained(DecoderFolder(name), Float32);
 
         using var scope = NewDisposeScope();
         Tensor logits = lm.Forward(tensor(ids.Select(i => (long)i).ToArray()).unsqueeze(0))[0];
-        float[] actual = logits.contiguous().data<float>().ToArray();
+        float[] actual = logits.cpu().contiguous().data<float>().ToArray();
         float[] expected = reference.GetProperty("logits").EnumerateArray().SelectMany(TransformersReference.Floats).ToArray();
 
         TransformersReference.AssertClose(expected, actual, 1e-4, $"{name} logits over {ids.Length} tokens");
@@ -64,7 +65,7 @@ public sealed class TransformersAgreementTests
         JsonElement reference = TransformersReference.Read(Path.Combine("decoders", name, "reference.json"));
         JsonElement expected = reference.GetProperty("generations")[generation];
         int[] tokens = TransformersReference.Ints(expected.GetProperty("tokens"));
-        using CausalLM lm = CausalLM.FromPretrained(DecoderFolder(name), Float32OnCpu);
+        using CausalLM lm = CausalLM.FromPretrained(DecoderFolder(name), Float32);
         var options = new GenerationOptions
         {
             MaxNewTokens = tokens.Length,
@@ -78,7 +79,7 @@ public sealed class TransformersAgreementTests
     }
 
     /// <summary>
-    /// Trained decoders (bfloat16 weights, computed here in float32; frozen copies of bases once shipped in
+    /// Trained decoders (bfloat16 weights, computed in float32; frozen copies of bases once shipped in
     /// models/bio-small): the same token ids for the same text, the same logits at the start, middle and end of a
     /// full QA prompt of up to 3,434 tokens, and the same greedy answer.
     /// </summary>
@@ -91,7 +92,7 @@ public sealed class TransformersAgreementTests
             .Single(e => e.GetProperty("model").GetString() == model);
         string folder = Path.Combine(TransformersReference.FrozenBioSmall, model);
         TransformersReference.AssertSameWeights(Path.Combine(folder, "model.safetensors"), entry.GetProperty("weights_sha256"), "bundled-reference.json");
-        using CausalLM lm = CausalLM.FromPretrained(folder, Float32OnCpu);
+        using CausalLM lm = CausalLM.FromPretrained(folder, Float32);
         HfTokenizer tokenizer = lm.Tokenizer!;
 
         foreach (JsonElement text in entry.GetProperty("texts").EnumerateArray())

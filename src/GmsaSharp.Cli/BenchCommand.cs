@@ -16,7 +16,8 @@ internal static class BenchCommand
     {
         var model = new Option<string?>("--model") { Description = "Base model folder (with --gmsa)." };
         var gmsa = new Option<string?>("--gmsa") { Description = "GMSA checkpoint folder (with --model)." };
-        var randomLayers = new Option<int?>("--random-layers") { Description = "Instead of --model/--gmsa: a random-weight Llama with this many blocks (hidden 512, vocabulary 32000)." };
+        var randomLayers = new Option<int?>("--random-layers") { Description = "Instead of --model/--gmsa: a random-weight Llama with this many blocks (vocabulary 32000)." };
+        var randomHidden = new Option<int>("--random-hidden") { Description = "Hidden size of that random model (a multiple of 64; heads of 64, MLP 2.75x).", DefaultValueFactory = _ => 512 };
         var randomEncoder = new Option<int>("--random-encoder-layers") { Description = "Encoder blocks of that random model's fresh compressor.", DefaultValueFactory = _ => 8 };
         var contexts = new Option<string>("--contexts") { Description = "Context lengths in tokens.", DefaultValueFactory = _ => "512,1024,2048,4096" };
         var rates = new Option<string>("--rates") { Description = "Compression rates.", DefaultValueFactory = _ => "4,8,16" };
@@ -27,13 +28,13 @@ internal static class BenchCommand
         var output = new Option<string>("--out") { Description = "Folder for results.md, results.json and latency.png.", Required = true };
         var common = new CommonOptions();
         var command = new Command("bench", "Measure end-to-end latency of GMSA against the full prompt across context lengths and rates.")
-            { model, gmsa, randomLayers, randomEncoder, contexts, rates, answerTokens, repeats, qaData, qaLimit, output };
+            { model, gmsa, randomLayers, randomHidden, randomEncoder, contexts, rates, answerTokens, repeats, qaData, qaLimit, output };
         common.AddTo(command);
         command.SetAction((result, cancellationToken) => CliErrors.Run(() =>
         {
             int[] lengths = TrainingCliOptions.ParseRates(result.GetValue(contexts)!);
             int[] rateList = TrainingCliOptions.ParseRates(result.GetValue(rates)!);
-            (CausalLM lm, GmsaCompressor compressor, string description) = Load(result.GetValue(model), result.GetValue(gmsa), result.GetValue(randomLayers), result.GetValue(randomEncoder), lengths.Max(), common.Read(result));
+            (CausalLM lm, GmsaCompressor compressor, string description) = Load(result.GetValue(model), result.GetValue(gmsa), result.GetValue(randomLayers), result.GetValue(randomHidden), result.GetValue(randomEncoder), lengths.Max(), common.Read(result));
             using (lm)
             using (compressor)
             {
@@ -62,7 +63,7 @@ internal static class BenchCommand
         return command;
     }
 
-    private static (CausalLM, GmsaCompressor, string) Load(string? model, string? gmsa, int? randomLayers, int randomEncoder, int longest, ComputeOptions compute)
+    private static (CausalLM, GmsaCompressor, string) Load(string? model, string? gmsa, int? randomLayers, int hidden, int randomEncoder, int longest, ComputeOptions compute)
     {
         if (randomLayers is { } layers)
         {
@@ -70,14 +71,18 @@ internal static class BenchCommand
             {
                 throw new ArgumentException("Give either --random-layers or --model with --gmsa, not both.");
             }
+            if (hidden < 64 || hidden % 64 != 0)
+            {
+                throw new ArgumentException($"--random-hidden must be a positive multiple of 64 (heads of 64), got {hidden}.");
+            }
             var config = new DecoderConfig
             {
-                Architecture = DecoderArchitecture.Llama, VocabSize = 32000, HiddenSize = 512, IntermediateSize = 1408, Layers = layers,
-                Heads = 8, KvHeads = 8, HeadDim = 64, MaxPositionEmbeddings = longest + 256, TieWordEmbeddings = true,
+                Architecture = DecoderArchitecture.Llama, VocabSize = 32000, HiddenSize = hidden, IntermediateSize = hidden * 11 / 4, Layers = layers,
+                Heads = hidden / 64, KvHeads = hidden / 64, HeadDim = 64, MaxPositionEmbeddings = longest + 256, TieWordEmbeddings = true,
             };
             CausalLM random = CausalLM.CreateRandom(config, ComputeEnvironment.Select(compute).Apply(), seed: 1);
             var compressor = GmsaCompressor.Create(random, new GmsaOptions { EncoderLayers = randomEncoder, EncoderLora = new LoraSettings(16, 32, 0, LoraSettings.AllProjections), WindowSize = Math.Min(512, config.MaxPositionEmbeddings) });
-            return (random, compressor, $"random Llama: {layers} blocks, hidden 512, encoder {randomEncoder} blocks, LSA 1, window 512");
+            return (random, compressor, $"random Llama: {layers} blocks, hidden {hidden}, encoder {randomEncoder} blocks, LSA 1, window 512");
         }
         if (model is null || gmsa is null)
         {

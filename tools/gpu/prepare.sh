@@ -45,6 +45,10 @@ dotnet publish tests/GmsaSharp.Tests -c Release -r linux-x64 --self-contained \
   -p:InvariantGlobalization=true \
   -p:DebugType=none
 
+# The test SDK copies Microsoft.CodeCoverage's collector and instrumentation engines (about 20 MB) for vstest;
+# the in-process runner never uses them, and the app's deps.json does not list them.
+rm -rf "$STAGE/app/CodeCoverage" "$STAGE/app"/{x86,x64,arm64,alpine,ubuntu,macos}
+
 # libtorch must come from the machine: a stray CPU libtorch here would shadow CUDA's.
 if compgen -G "$STAGE/app/libtorch*.so" > /dev/null || compgen -G "$STAGE/app/libc10*.so" > /dev/null; then
   echo "error: libtorch libraries in $STAGE/app; publish with -p:TorchBackend=external" >&2

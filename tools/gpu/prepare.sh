@@ -34,12 +34,12 @@ mkdir -p "$STAGE"
 
 echo "== publishing the test assembly (with the gmsa command) for linux-x64, trimmed, without libtorch"
 # A separate artifacts path keeps this RID-specific, trimmed build out of bin/ and obj/, so the ordinary
-# build is not invalidated. InvariantGlobalization: the GPU machine may lack ICU, and the dry run here then
+# build is not invalidated. UseAppHost: the test SDK turns the native launcher off, and there is no `dotnet` there. InvariantGlobalization: the GPU machine may lack ICU, and the dry run here then
 # runs exactly what runs there. Trim analysis warnings are reported by the ordinary build's analyzers, not here;
 # JSON keeps reflection, which the trimmer otherwise switches off.
 dotnet publish tests/GmsaSharp.Tests -c Release -r linux-x64 --self-contained \
   --artifacts-path "$OUT_DIR/build" -o "$STAGE/app" \
-  -p:TorchBackend=external \
+  -p:TorchBackend=external -p:UseAppHost=true \
   -p:PublishTrimmed=true -p:TrimMode=partial -p:SuppressTrimAnalysisWarnings=true \
   -p:JsonSerializerIsReflectionEnabledByDefault=true \
   -p:InvariantGlobalization=true \

@@ -20,12 +20,12 @@
 set -uo pipefail
 # Not -e: each step is recorded and the script goes on, so one failure still brings back the other results.
 cd "$(dirname "$0")/../.."
-readonly REPO=$PWD
-readonly DEVICE=${GMSA_DEVICE:-cuda}
-readonly BUNDLE=${GMSA_BUNDLE:-artifacts/gpu/gmsa-gpu.tar.xz}
-readonly WORK=${GMSA_WORK:-/tmp/gmsa-gpu}
-readonly QUICK=${GMSA_QUICK:-0}
-OUT=${OUT:-$REPO/artifacts/gpu/out}
+export REPO=$PWD
+export DEVICE=${GMSA_DEVICE:-cuda}
+export BUNDLE=${GMSA_BUNDLE:-artifacts/gpu/gmsa-gpu.tar.xz}
+export WORK=${GMSA_WORK:-/tmp/gmsa-gpu}
+export QUICK=${GMSA_QUICK:-0}
+export OUT=${OUT:-$REPO/artifacts/gpu/out}
 mkdir -p "$OUT"
 readonly SUMMARY=$OUT/summary.txt
 : > "$SUMMARY"
@@ -40,7 +40,8 @@ step() {
   shift 2
   echo
   echo "=== $name (limit ${limit}s, at $((SECONDS - started))s)"
-  timeout --kill-after=10 "$limit" "$@"
+  # timeout runs programs, not shell functions: each step runs in a child bash that gets the exported functions.
+  timeout --kill-after=10 "$limit" bash -c '"$@"' step "$@"
   status=$?
   if (( status == 0 )); then
     record "ok        $name ($((SECONDS - begin))s)"
@@ -62,9 +63,10 @@ unpack() {
     python3 -c 'import sys, tarfile; tarfile.open(sys.argv[1]).extractall(sys.argv[2])' "$BUNDLE" "$WORK/bundle"
   fi
 }
+export -f unpack
 step unpack 120 unpack || { record "cannot go on without the bundle"; exit 1; }
-readonly APP_DIR=$WORK/bundle/app
-readonly APP=$APP_DIR/GmsaSharp.Tests
+export APP_DIR=$WORK/bundle/app
+export APP=$APP_DIR/GmsaSharp.Tests
 
 # --- 2 libtorch and the symbol check -------------------------------------------------------------------
 if [[ -n ${GMSA_TORCH_LIB:-} ]]; then
@@ -76,6 +78,7 @@ else
   TORCH_CMAKE=$TORCH_DIR/share/cmake
   python3 -c 'import torch; print("PyTorch", torch.__version__, "CUDA", torch.version.cuda, "available", torch.cuda.is_available(), "cxx11 abi", torch._C._GLIBCXX_USE_CXX11_ABI)'
 fi
+export TORCH_LIB TORCH_CMAKE
 echo "libtorch folder: $TORCH_LIB"
 # TorchSharp loads libtorch_cuda/libtorch_cpu and libLibTorchSharp's needs (libtorch, libc10) by name.
 export LD_LIBRARY_PATH=$TORCH_LIB${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
@@ -99,6 +102,7 @@ check_symbols() {
   head -n 40 "$OUT/missing-symbols.txt" | c++filt
   (( count == 0 ))
 }
+export -f missing_symbols check_symbols
 step symbols 120 check_symbols
 symbols_ok=$?
 
@@ -113,6 +117,7 @@ build_libtorchsharp() {
   cp "$APP_DIR/libLibTorchSharp.so" "$WORK/libLibTorchSharp.prebuilt.so"
   cp "$build/LibTorchSharp/libLibTorchSharp.so" "$APP_DIR/libLibTorchSharp.so"
 }
+export -f build_libtorchsharp
 if (( symbols_ok != 0 )) || [[ ${GMSA_BUILD_LIBTORCHSHARP:-0} == 1 ]]; then
   if step build-libtorchsharp 420 build_libtorchsharp; then
     step symbols-after-build 120 check_symbols
@@ -124,26 +129,30 @@ info() {
   "$APP" gmsa info | tee "$WORK/info.txt" || return 1
   grep -q "^device $DEVICE" "$WORK/info.txt" || { echo "expected 'device $DEVICE' in gmsa info"; return 1; }
 }
+export -f info
 step info 120 info
 
 # --- 5 agreement tests on the device -----------------------------------------------------------------------
 tests() {
   GMSASHARP_TEST_DEVICE=$DEVICE "$APP" test TestDeviceTests TransformersAgreementTests GmsaTransformersAgreementTests
 }
+export -f tests
 step tests 300 tests
 
 # --- 6 bench -----------------------------------------------------------------------------------------------
+# A string, not an array: the child bash of each step sees exported variables only.
 if [[ $QUICK == 1 ]]; then
-  bench_args=(--contexts 256,512 --rates 4,8 --answer-tokens 8 --repeats 1)
+  export BENCH_ARGS="--contexts 256,512 --rates 4,8 --answer-tokens 8 --repeats 1"
 else
-  bench_args=(--contexts 512,1024,2048,4096 --rates 4,8,16 --answer-tokens 32 --repeats 3)
+  export BENCH_ARGS="--contexts 512,1024,2048,4096 --rates 4,8,16 --answer-tokens 32 --repeats 3"
 fi
 bench() {
   local name=$1
   shift
-  "$APP" gmsa bench "$@" "${bench_args[@]}" --device "$DEVICE" --out "$WORK/$name" || return 1
+  "$APP" gmsa bench "$@" $BENCH_ARGS --device "$DEVICE" --out "$WORK/$name" || return 1
   cp "$WORK/$name/results.md" "$OUT/$name.md"
 }
+export -f bench
 step bench-24 240 bench bench-24 --random-layers 24
 step bench-2048x24 240 bench bench-2048x24 --random-layers 24 --random-hidden 2048
 
@@ -153,6 +162,7 @@ train() {
   python3 tools/gpu/compare-losses.py tools/gpu/cpu-reference/train-metrics.jsonl "$WORK/train/metrics.jsonl" | tee "$OUT/train-losses.txt"
   test "${PIPESTATUS[0]}" -eq 0
 }
+export -f train
 step train 240 train
 
 echo

@@ -100,6 +100,10 @@ public sealed class GmsaCompressor : nn.Module
     /// <summary>Loads a GMSA checkpoint folder for <paramref name="lm"/>, which must be the base it was trained on.</summary>
     public static GmsaCompressor FromPretrained(string directory, CausalLM lm) => Load(directory, lm, adoptBase: false);
 
+    /// <summary>Loads a GMSA checkpoint folder on a worker thread, reporting every weight tensor loaded.</summary>
+    public static Task<GmsaCompressor> FromPretrainedAsync(string directory, CausalLM lm, IProgress<LoadProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        Task.Run(() => Load(directory, lm, adoptBase: false, progress, cancellationToken), cancellationToken);
+
     /// <summary>
     /// Loads a GMSA checkpoint trained on an earlier version of <paramref name="lm"/> (the same architecture and
     /// shape, different weights: the base was fine-tuned further), so that training can continue from it on
@@ -109,7 +113,7 @@ public sealed class GmsaCompressor : nn.Module
     /// </summary>
     public static GmsaCompressor FromPretrainedForNewBase(string directory, CausalLM lm) => Load(directory, lm, adoptBase: true);
 
-    private static GmsaCompressor Load(string directory, CausalLM lm, bool adoptBase)
+    private static GmsaCompressor Load(string directory, CausalLM lm, bool adoptBase, IProgress<LoadProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         if (!Directory.Exists(directory))
         {
@@ -131,7 +135,7 @@ public sealed class GmsaCompressor : nn.Module
         try
         {
             var parameters = compressor.named_parameters().ToDictionary(p => p.name, p => (Tensor)p.parameter);
-            WeightLoader.Load([Path.Combine(directory, WeightsFile)], parameters);
+            WeightLoader.Load([Path.Combine(directory, WeightsFile)], parameters, progress: progress, cancellationToken: cancellationToken);
             compressor.Fingerprint = compressor.ComputeFingerprint();
             compressor.eval();
             return compressor;

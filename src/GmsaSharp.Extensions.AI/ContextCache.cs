@@ -83,7 +83,7 @@ internal sealed class ContextCache(GmsaCompressor compressor, int capacity, ILog
         lock (_sync)
         {
             start = _entries.Where(e => e.Rate == rate && e.Context.CanExtend && document.Length > e.Document.Length
-                    && document.StartsWith(e.Document, StringComparison.Ordinal))
+                    && document.StartsWith(e.Document, StringComparison.Ordinal) && !string.IsNullOrWhiteSpace(document[e.Document.Length..]))
                 .MaxBy(e => e.Document.Length);
             if (start is not null)
             {

@@ -105,6 +105,18 @@ public sealed class GmsaChatClientTests : IDisposable
     }
 
     [Fact]
+    public async Task ADocumentThatGrowsOnlyByWhitespaceIsCompressedAnew()
+    {
+        using IChatClient client = Client();
+        await client.GetResponseAsync(Conversation(Document, "the dog"));
+
+        ChatResponse grown = await client.GetResponseAsync(Conversation(Document + "\n", "the dog"));
+
+        Assert.Equal((await Direct(Document + "\n", "the dog")).Text, grown.Text);
+        Assert.Equal(2, Compressions);
+    }
+
+    [Fact]
     public async Task StreamingGivesTheSameTextAndEndsWithUsage()
     {
         using IChatClient client = Client();

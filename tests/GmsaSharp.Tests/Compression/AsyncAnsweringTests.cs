@@ -90,6 +90,17 @@ public sealed class AsyncAnsweringTests : IDisposable
     }
 
     [Fact]
+    public async Task PlainGenerationNeverPostsBackToTheCallersContextEither()
+    {
+        GenerationResult expected = await TextGeneration.GenerateAsync(_lm, "the cat", Options);
+
+        (GenerationResult result, int posted) = SingleThreadSynchronizationContext.RunBlocking(() => TextGeneration.GenerateAsync(_lm, "the cat", Options));
+
+        Assert.Equal(expected.TokenIds, result.TokenIds);
+        Assert.Equal(0, posted);
+    }
+
+    [Fact]
     public async Task AnswerAsyncReturnsItsTaskBeforeThePrefillAndWaitsForABusyContextWithoutBlocking()
     {
         string[] sequential = await SequentialAnswers();

@@ -38,26 +38,28 @@ try
 
     using CausalLM lm = CausalLM.FromPretrained(options.Model);
     using GmsaCompressor compressor = GmsaCompressor.FromPretrained(options.Gmsa, lm);
-    compressor.Warning += message => AnsiConsole.MarkupLineInterpolated($"[yellow]warning:[/] {message}");
+    compressor.Logger = new ConsoleWarningLogger();
     AnsiConsole.MarkupLineInterpolated($"[grey]{lm.Environment.Describe()}[/]");
 
     var clock = Stopwatch.StartNew();
-    CompressedContext context = null!;
-    AnsiConsole.Progress().Start(progress =>
+    CompressedContext context = await AnsiConsole.Progress().StartAsync(async progress =>
     {
         ProgressTask task = progress.AddTask($"Compressing at {options.Rate}x");
-        context = compressor.Compress(document, options.Rate, new Progress<CompressionProgress>(p =>
+        CompressedContext compressed = await compressor.CompressAsync(document, options.Rate, new Progress<CompressionProgress>(p =>
         {
             task.MaxValue = p.Windows;
             task.Value = p.WindowsDone;
         }));
         task.Value = task.MaxValue;
+        return compressed;
     });
     double compressMs = clock.Elapsed.TotalMilliseconds;
     using (context)
     {
         AnsiConsole.MarkupLineInterpolated($"Document: [bold]{context.SourceTokens}[/] tokens -> [bold]{context.SoftTokenCount}[/] soft tokens ({context.Windows} window(s)) in {compressMs:F0} ms");
-        var generation = new GenerationOptions { MaxNewTokens = 32, StopStrings = ["\n"] };
+        // The checkpoint's own answer settings (stop strings, answer length), as AnswerAsync uses by default;
+        // the full-prompt baseline gets the same ones.
+        GenerationOptions generation = compressor.DefaultAnswerOptions;
         var baseline = new FullPromptBaseline(lm, compressor.Config);
         IReadOnlyList<int> contextTokens = lm.Tokenizer!.Encode(document, addBos: false);
 
@@ -67,7 +69,7 @@ try
             GenerationResult answer = await compressor.AskAsync(context, question, generation);
             double answerMs = clock.Elapsed.TotalMilliseconds;
             AnsiConsole.MarkupLineInterpolated($"[bold]Q:[/] {question}");
-            AnsiConsole.MarkupLineInterpolated($"[bold green]A:[/] {answer.Text.Trim()}");
+            AnsiConsole.MarkupLineInterpolated($"[bold green]A:[/] {answer.Text}");
             // The first question also pays for the compression; later ones reuse the soft tokens' KV cache.
             double gmsaMs = answerMs + (first ? compressMs : 0);
             if (options.FullPrompt)

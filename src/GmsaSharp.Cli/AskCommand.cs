@@ -27,12 +27,13 @@ internal static class AskCommand
             {
                 throw new ArgumentException("Give exactly one of --file and --context.");
             }
-            GenerationOptions options = sampling.Read(result);
             string? document = documentPath is null ? null : DocumentFile.Read(documentPath);
             (var lm, var compressor) = models.Load(result);
             using (lm)
             using (compressor)
             {
+                // Options not given on the command line are the checkpoint's: its answers end where it was trained to end them.
+                GenerationOptions options = sampling.Read(result, compressor.DefaultAnswerOptions);
                 var clock = Stopwatch.StartNew();
                 using CompressedContext compressed = document is null
                     ? CompressedContext.Load(contextPath!)
@@ -40,7 +41,7 @@ internal static class AskCommand
                 long compressMs = clock.ElapsedMilliseconds;
                 clock.Restart();
                 GenerationResult answer = await compressor.AskAsync(compressed, result.GetValue(question)!, options, cancellationToken);
-                Console.WriteLine(answer.Text.Trim());
+                Console.WriteLine(answer.Text);
                 if (result.GetValue(stats))
                 {
                     Console.WriteLine($"context tokens {compressed.SourceTokens}, soft tokens {compressed.SoftTokenCount} (rate {compressed.Rate}), " +

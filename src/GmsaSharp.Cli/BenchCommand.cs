@@ -38,22 +38,24 @@ internal static class BenchCommand
             using (lm)
             using (compressor)
             {
-                Console.WriteLine($"{description}; {lm.Environment.Describe()}");
+                string header = $"{description}; {lm.Environment.Describe()}";
+                Console.WriteLine(header);
                 var comparison = new LatencyComparison(compressor) { AnswerTokens = result.GetValue(answerTokens), Repeats = result.GetValue(repeats) };
                 IReadOnlyList<LatencyRow> rows = comparison.Run(lengths, rateList, new Progress<string>(Console.WriteLine), cancellationToken);
                 string folder = result.GetValue(output)!;
                 Directory.CreateDirectory(folder);
-                string markdown = $"{description}; {lm.Environment.Describe()}\n\n" + LatencyComparison.Markdown(rows);
+                // The header is already on the console; the result files get it too.
+                string markdown = LatencyComparison.Markdown(rows);
                 if (result.GetValue(qaData) is { } qa)
                 {
                     var samples = GmsaJsonl.Read(qa, requireQa: true).Take(result.GetValue(qaLimit)).ToArray();
                     var evaluation = new GmsaEvaluation(compressor, new GenerationOptions { MaxNewTokens = 16, StopStrings = ["\n"] });
-                    var accuracy = new List<EvaluationRow> { evaluation.FullPrompt(samples, cancellationToken: cancellationToken) };
-                    accuracy.AddRange(rateList.Select(rate => evaluation.Gmsa(samples, rate, cancellationToken: cancellationToken)));
+                    var accuracy = new List<EvaluationRow> { SampleProgressBar.Run("accuracy, full prompt", samples.Length, progress => evaluation.FullPrompt(samples, progress, cancellationToken)) };
+                    accuracy.AddRange(rateList.Select(rate => SampleProgressBar.Run($"accuracy, gmsa {rate}x", samples.Length, progress => evaluation.Gmsa(samples, rate, progress, cancellationToken))));
                     markdown += "\nAccuracy on held-out QA:\n\n" + GmsaEvaluation.Markdown(accuracy);
                     File.WriteAllText(Path.Combine(folder, "accuracy.json"), GmsaEvaluation.Json(accuracy));
                 }
-                File.WriteAllText(Path.Combine(folder, "results.md"), markdown);
+                File.WriteAllText(Path.Combine(folder, "results.md"), $"{header}\n\n{markdown}");
                 File.WriteAllText(Path.Combine(folder, "results.json"), LatencyComparison.Json(rows));
                 WritePlot(rows, Path.Combine(folder, "latency.png"));
                 Console.Write(markdown);

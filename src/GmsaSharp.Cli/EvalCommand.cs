@@ -52,14 +52,16 @@ internal static class EvalCommand
                 }
                 if (!isReconstruction && !result.GetValue(noFullPrompt))
                 {
-                    Add(evaluation.FullPrompt(samples, cancellationToken: cancellationToken));
+                    Add(SampleProgressBar.Run("full prompt", samples.Count, progress => evaluation.FullPrompt(samples, progress, cancellationToken)));
                 }
                 foreach (int rate in evaluated)
                 {
-                    Add(isReconstruction ? evaluation.Reconstruction(samples, rate, cancellationToken: cancellationToken) : evaluation.Gmsa(samples, rate, cancellationToken: cancellationToken));
+                    Add(SampleProgressBar.Run($"gmsa {rate}x", samples.Count, progress => isReconstruction
+                        ? evaluation.Reconstruction(samples, rate, progress, cancellationToken)
+                        : evaluation.Gmsa(samples, rate, progress, cancellationToken)));
                     if (!isReconstruction && result.GetValue(truncation))
                     {
-                        Add(evaluation.Truncation(samples, rate, cancellationToken: cancellationToken));
+                        Add(SampleProgressBar.Run($"truncation {rate}x", samples.Count, progress => evaluation.Truncation(samples, rate, progress, cancellationToken)));
                     }
                 }
                 QaBreakdown[] breakdowns = groupFields.Select(field => QaBreakdown.Compute(field, samples, rows)).ToArray();

@@ -26,7 +26,7 @@ internal sealed class GmsaModelOptions
         try
         {
             GmsaCompressor compressor = GmsaCompressor.FromPretrained(result.GetValue(Gmsa)!, lm);
-            compressor.Warning += message => Console.Error.WriteLine($"warning: {message}");
+            compressor.Logger = StandardErrorLogger.Instance;
             return (lm, compressor);
         }
         catch

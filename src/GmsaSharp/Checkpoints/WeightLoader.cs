@@ -14,7 +14,10 @@ public static class WeightLoader
     /// <param name="files">The safetensors files.</param>
     /// <param name="parameters">Target tensors by state-dict name.</param>
     /// <param name="ignore">Stored tensors to skip without error (e.g. a tied lm_head, cached rotary tables).</param>
-    public static void Load(IEnumerable<string> files, IReadOnlyDictionary<string, Tensor> parameters, Func<string, bool>? ignore = null)
+    /// <param name="progress">Told after every tensor loaded.</param>
+    /// <param name="cancellationToken">Stops between tensors.</param>
+    public static void Load(IEnumerable<string> files, IReadOnlyDictionary<string, Tensor> parameters, Func<string, bool>? ignore = null,
+        IProgress<LoadProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         var loaded = new HashSet<string>(StringComparer.Ordinal);
         using var noGrad = no_grad();
@@ -40,8 +43,10 @@ public static class WeightLoader
                 {
                     throw new InvalidDataException($"'{path}': tensor '{entry.Name}' was already loaded from another file.");
                 }
+                cancellationToken.ThrowIfCancellationRequested();
                 using Tensor stored = file.Read(entry.Name);
                 target.copy_(stored);
+                progress?.Report(new LoadProgress(loaded.Count, parameters.Count));
             }
         }
         string[] missing = parameters.Keys.Where(name => !loaded.Contains(name)).ToArray();

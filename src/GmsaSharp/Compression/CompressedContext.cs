@@ -10,15 +10,26 @@ namespace GmsaSharp.Compression;
 /// it came from, the window size and the fingerprints of the base model and GMSA checkpoint that made it.
 /// Saved as a safetensors file (tensor <c>soft_tokens</c>, metadata strings). Once a question has been
 /// asked, it also holds the decoder's KV cache of its soft tokens, so later questions skip that work.
+/// A context made in this process (not loaded from a file) can be extended with more text
+/// (<see cref="GmsaCompressor.ExtendAsync"/>).
+/// Disposing it while a question is being answered lets that answer finish first; later use throws
+/// <see cref="ObjectDisposedException"/>.
 /// </summary>
 public sealed class CompressedContext : IDisposable
 {
     private const string Format = "gmsasharp-compressed-context/1";
     private const string TensorName = "soft_tokens";
 
+    // Serialises questions on one context (they share its KV cache), without blocking a thread while waiting.
+    private readonly SemaphoreSlim _lock = new(1, 1);
+    private readonly Tensor _softTokens;
+    private int _disposeRequested;
+    private bool _freed;
+
     internal CompressedContext(Tensor softTokens, int rate, int sourceTokens, int windowSize, string baseFingerprint, string gmsaFingerprint)
     {
-        SoftTokens = softTokens;
+        _softTokens = softTokens;
+        SoftTokenCount = (int)softTokens.shape[0];
         Rate = rate;
         SourceTokens = sourceTokens;
         WindowSize = windowSize;
@@ -27,10 +38,21 @@ public sealed class CompressedContext : IDisposable
     }
 
     /// <summary>The soft tokens [m, hidden], in the decoder's input-embedding space.</summary>
-    public Tensor SoftTokens { get; }
+    public Tensor SoftTokens
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(IsDisposed, this);
+            return _softTokens;
+        }
+    }
+
+    /// <summary>The soft tokens for a question that holds the context (<see cref="EnterAsync"/>): still alive when
+    /// the context was disposed during that question, which frees them only when it exits.</summary>
+    internal Tensor HeldSoftTokens => _softTokens;
 
     /// <summary>How many soft tokens.</summary>
-    public int SoftTokenCount => (int)SoftTokens.shape[0];
+    public int SoftTokenCount { get; }
 
     /// <summary>The compression rate used.</summary>
     public int Rate { get; }
@@ -50,15 +72,65 @@ public sealed class CompressedContext : IDisposable
     /// <summary>Fingerprint of the GMSA checkpoint that made it.</summary>
     public string GmsaFingerprint { get; }
 
-    /// <summary>The decoder KV cache of the soft tokens, filled by the first question.</summary>
+    /// <summary>Whether more text can be appended (<see cref="GmsaCompressor.ExtendAsync"/>): true for a context
+    /// compressed in this process, false for one loaded from a file, which keeps only the soft tokens.</summary>
+    public bool CanExtend => LsaCache is not null && TailTokens is not null;
+
+    /// <summary>The decoder KV cache of the soft tokens (a prefix of them after an extension), filled by questions.</summary>
     internal KvCache? DecoderCache { get; set; }
 
-    /// <summary>Serialises questions on one context: they share its KV cache.</summary>
-    internal SemaphoreSlim Lock { get; } = new(1, 1);
+    /// <summary>The LSA blocks' KV cache of every soft token, so appended soft tokens attend to the earlier
+    /// ones without recomputing them; null for a loaded context.</summary>
+    internal KvCache? LsaCache { get; init; }
+
+    /// <summary>The token ids of the last, partial encoder window (empty when the last window is full): an
+    /// extension re-encodes them together with the new text; null for a loaded context.</summary>
+    internal IReadOnlyList<int>? TailTokens { get; init; }
+
+    private bool IsDisposed => Volatile.Read(ref _disposeRequested) != 0;
+
+    /// <summary>Waits, without blocking a thread, until no other question uses this context.
+    /// Every successful call is paired with <see cref="Exit"/>.</summary>
+    internal async Task EnterAsync(CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(IsDisposed, this);
+        await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        ThrowIfDisposedWhileWaiting();
+    }
+
+    /// <summary>The blocking form of <see cref="EnterAsync"/>, for the synchronous token-level API.</summary>
+    internal void Enter(CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(IsDisposed, this);
+        _lock.Wait(cancellationToken);
+        ThrowIfDisposedWhileWaiting();
+    }
+
+    /// <summary>Lets the next question in; frees the tensors if the context was disposed meanwhile.</summary>
+    internal void Exit()
+    {
+        _lock.Release();
+        // Dispose found the context busy and left freeing to whoever leaves it last.
+        if (IsDisposed && _lock.Wait(0))
+        {
+            Free();
+            _lock.Release();
+        }
+    }
+
+    private void ThrowIfDisposedWhileWaiting()
+    {
+        if (IsDisposed)
+        {
+            Exit();
+            throw new ObjectDisposedException(nameof(CompressedContext));
+        }
+    }
 
     /// <summary>Writes the soft tokens and metadata to <paramref name="path"/>.</summary>
     public void Save(string path)
     {
+        ObjectDisposedException.ThrowIf(IsDisposed, this);
         var metadata = new Dictionary<string, string>
         {
             ["format"] = Format,
@@ -101,13 +173,32 @@ public sealed class CompressedContext : IDisposable
         return full * GroupMerging.Count(windowSize, rate) + (rest > 0 ? GroupMerging.Count(rest, rate) : 0);
     }
 
-    /// <inheritdoc/>
+    /// <summary>Frees the tensors now, or when the question being answered on this context ends.</summary>
     public void Dispose()
     {
+        if (Interlocked.Exchange(ref _disposeRequested, 1) == 1)
+        {
+            return;
+        }
+        if (_lock.Wait(0))
+        {
+            Free();
+            _lock.Release();
+        }
+    }
+
+    // Runs only while holding the lock, so no question can be reading the tensors.
+    private void Free()
+    {
+        if (_freed)
+        {
+            return;
+        }
+        _freed = true;
         DecoderCache?.Dispose();
         DecoderCache = null;
-        SoftTokens.Dispose();
-        Lock.Dispose();
+        LsaCache?.Dispose();
+        _softTokens.Dispose();
     }
 
     private static int Integer(SafetensorsFile file, string path, string key) =>

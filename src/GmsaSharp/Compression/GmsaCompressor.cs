@@ -1,7 +1,10 @@
 using System.Runtime.CompilerServices;
+using System.Threading.Channels;
 using GmsaSharp.Checkpoints;
 using GmsaSharp.Generation;
 using GmsaSharp.Models;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -62,8 +65,13 @@ public sealed class GmsaCompressor : nn.Module
     /// <summary>The KEFT adapters on the decoder's projections (the paper: q/k/v), or null before KEFT.</summary>
     public LoraAdapters? KeftLora => keft_lora;
 
-    /// <summary>Raised for usable but doubtful requests, such as a rate the checkpoint was not trained on.</summary>
-    public event Action<string>? Warning;
+    /// <summary>Where usable but doubtful requests are reported (such as a rate the checkpoint was not trained on), as warnings.</summary>
+    public ILogger Logger { get; set; } = NullLogger.Instance;
+
+    /// <summary>What <see cref="AnswerAsync"/>, <see cref="AskAsync"/> and <see cref="StreamAnswerAsync"/> use when given no
+    /// options: greedy decoding with the checkpoint's stop strings and answer length (see <see cref="GmsaConfig.AnswerOptions"/>).
+    /// Start from it to change one thing: <c>gmsa.DefaultAnswerOptions with { Temperature = 0.7 }</c>.</summary>
+    public GenerationOptions DefaultAnswerOptions => Config.AnswerOptions();
 
     /// <summary>A fresh, untrained compressor for <paramref name="lm"/>.</summary>
     public static GmsaCompressor Create(CausalLM lm, GmsaOptions? options = null)
@@ -83,12 +91,18 @@ public sealed class GmsaCompressor : nn.Module
             AutoencodeInstruction = options.AutoencodeInstruction,
             QuestionTemplate = options.QuestionTemplate,
             AnswerPrefix = options.AnswerPrefix,
+            AnswerStopStrings = options.AnswerStopStrings,
+            AnswerMaxNewTokens = options.AnswerMaxNewTokens,
         };
         return new GmsaCompressor(lm, config, options.Seed);
     }
 
     /// <summary>Loads a GMSA checkpoint folder for <paramref name="lm"/>, which must be the base it was trained on.</summary>
     public static GmsaCompressor FromPretrained(string directory, CausalLM lm) => Load(directory, lm, adoptBase: false);
+
+    /// <summary>Loads a GMSA checkpoint folder on a worker thread, reporting every weight tensor loaded.</summary>
+    public static Task<GmsaCompressor> FromPretrainedAsync(string directory, CausalLM lm, IProgress<LoadProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        Task.Run(() => Load(directory, lm, adoptBase: false, progress, cancellationToken), cancellationToken);
 
     /// <summary>
     /// Loads a GMSA checkpoint trained on an earlier version of <paramref name="lm"/> (the same architecture and
@@ -99,7 +113,7 @@ public sealed class GmsaCompressor : nn.Module
     /// </summary>
     public static GmsaCompressor FromPretrainedForNewBase(string directory, CausalLM lm) => Load(directory, lm, adoptBase: true);
 
-    private static GmsaCompressor Load(string directory, CausalLM lm, bool adoptBase)
+    private static GmsaCompressor Load(string directory, CausalLM lm, bool adoptBase, IProgress<LoadProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         if (!Directory.Exists(directory))
         {
@@ -121,7 +135,7 @@ public sealed class GmsaCompressor : nn.Module
         try
         {
             var parameters = compressor.named_parameters().ToDictionary(p => p.name, p => (Tensor)p.parameter);
-            WeightLoader.Load([Path.Combine(directory, WeightsFile)], parameters);
+            WeightLoader.Load([Path.Combine(directory, WeightsFile)], parameters, progress: progress, cancellationToken: cancellationToken);
             compressor.Fingerprint = compressor.ComputeFingerprint();
             compressor.eval();
             return compressor;
@@ -190,7 +204,7 @@ public sealed class GmsaCompressor : nn.Module
     public Tensor TrainingSoftTokens(IReadOnlyList<int> tokenIds, int rate)
     {
         int window = Config.WindowSize;
-        CheckCompressible(tokenIds, rate, window);
+        CheckCompressible(tokenIds.Count, rate, window);
         using var scope = NewDisposeScope();
         int windows = (tokenIds.Count + window - 1) / window;
         Tensor merged = cat(MergedWindows(tokenIds, 0, windows, window, rate), 0);
@@ -198,27 +212,112 @@ public sealed class GmsaCompressor : nn.Module
     }
 
     /// <summary>Compresses a document at <paramref name="rate"/> (any integer from 1).</summary>
-    public CompressedContext Compress(string document, int rate, IProgress<CompressionProgress>? progress = null, CancellationToken cancellationToken = default, int? windowSize = null)
-    {
-        ArgumentNullException.ThrowIfNull(document);
-        if (string.IsNullOrWhiteSpace(document))
-        {
-            throw new ArgumentException("The document is empty: there is nothing to compress.", nameof(document));
-        }
-        return CompressTokens(RequireTokenizer().Encode(document, addBos: false), rate, progress, cancellationToken, windowSize);
-    }
+    public CompressedContext Compress(string document, int rate, IProgress<CompressionProgress>? progress = null, CancellationToken cancellationToken = default, int? windowSize = null) =>
+        CompressTokens(DocumentTokens(document, nameof(document)), rate, progress, cancellationToken, windowSize);
+
+    /// <summary>Compresses a document on a worker thread: the caller's thread (a UI, a request) stays free.</summary>
+    public Task<CompressedContext> CompressAsync(string document, int rate, IProgress<CompressionProgress>? progress = null, CancellationToken cancellationToken = default, int? windowSize = null) =>
+        Task.Run(() => Compress(document, rate, progress, cancellationToken, windowSize), cancellationToken);
 
     /// <summary>Compresses context token ids: windows of <paramref name="windowSize"/> (default: the checkpoint's) are
     /// encoded and merged separately, concatenated, and aligned by one LSA pass over all soft tokens.</summary>
     public CompressedContext CompressTokens(IReadOnlyList<int> tokenIds, int rate, IProgress<CompressionProgress>? progress = null, CancellationToken cancellationToken = default, int? windowSize = null)
     {
+        ArgumentNullException.ThrowIfNull(tokenIds);
         int window = windowSize ?? Config.WindowSize;
-        CheckCompressible(tokenIds, rate, window);
+        CheckCompressible(tokenIds.Count, rate, window);
         if (Config.TrainedRates.Count > 0 && !Config.TrainedRates.Contains(rate))
         {
-            Warning?.Invoke($"Rate {rate} is outside the rates this GMSA checkpoint was trained on ({string.Join(", ", Config.TrainedRates)}); answers may be worse.");
+            Logger.LogWarning("Rate {Rate} is outside the rates this GMSA checkpoint was trained on ({TrainedRates}); answers may be worse.",
+                rate, string.Join(", ", Config.TrainedRates));
         }
+        var lsaCache = new KvCache(lsa.BlockCount);
+        try
+        {
+            return CompressWindows(tokenIds, 0, rate, window, keptSoftTokens: null, lsaCache, progress, cancellationToken);
+        }
+        catch
+        {
+            lsaCache.Dispose();
+            throw;
+        }
+    }
 
+    /// <summary>
+    /// A new context holding <paramref name="context"/>'s text followed by <paramref name="moreText"/>, computed
+    /// without recompressing what <paramref name="context"/> holds: encoder windows are independent and the LSA
+    /// blocks and the decoder are causal, so only the last, partial window (read again with the new text) and
+    /// the new windows are encoded, and the earlier soft tokens and their decoder KV cache are carried over.
+    /// <paramref name="context"/> stays valid. The new text is tokenized on its own, so append at a word or line
+    /// boundary: a word split between two calls may tokenize differently from the whole text.
+    /// </summary>
+    public async Task<CompressedContext> ExtendAsync(CompressedContext context, string moreText, IProgress<CompressionProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        await ExtendTokensAsync(context, DocumentTokens(moreText, nameof(moreText)), progress, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>The token-id form of <see cref="ExtendAsync"/>: the result equals <see cref="CompressTokens"/> of all
+    /// the ids at once, up to floating-point rounding.</summary>
+    public async Task<CompressedContext> ExtendTokensAsync(CompressedContext context, IReadOnlyList<int> moreTokenIds, IProgress<CompressionProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(moreTokenIds);
+        CheckCompatible(context);
+        if (!context.CanExtend)
+        {
+            throw new InvalidOperationException(
+                "This compressed context was loaded from a file, which keeps only its soft tokens, not the encoder window it ended in; compress the whole document to extend it.");
+        }
+        if (moreTokenIds.Count == 0)
+        {
+            throw new ArgumentException("The appended text has no tokens: there is nothing to compress.", nameof(moreTokenIds));
+        }
+        CheckCompressible(context.SourceTokens + moreTokenIds.Count, context.Rate, context.WindowSize);
+        IReadOnlyList<int> tail = context.TailTokens!;
+        int kept = context.SoftTokenCount - (tail.Count > 0 ? GroupMerging.Count(tail.Count, context.Rate) : 0);
+        int[] reencoded = [.. tail, .. moreTokenIds];
+        return await Task.Run(async () =>
+        {
+            (Tensor keptSoft, KvCache lsaCache, KvCache? decoderCache) = await CopyPrefixAsync(context, kept, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                using (keptSoft)
+                {
+                    CompressedContext extended = CompressWindows(reencoded, context.SourceTokens - tail.Count, context.Rate, context.WindowSize, keptSoft, lsaCache, progress, cancellationToken);
+                    extended.DecoderCache = decoderCache;
+                    return extended;
+                }
+            }
+            catch
+            {
+                lsaCache.Dispose();
+                decoderCache?.Dispose();
+                throw;
+            }
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    // Copies the first `count` soft tokens and their LSA and decoder caches, holding the context only that long:
+    // questions on it may be extending its decoder cache meanwhile.
+    private static async Task<(Tensor SoftTokens, KvCache LsaCache, KvCache? DecoderCache)> CopyPrefixAsync(CompressedContext context, int count, CancellationToken cancellationToken)
+    {
+        await context.EnterAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using var scope = NewDisposeScope();
+            Tensor soft = context.HeldSoftTokens.narrow(0, 0, count).clone().MoveToOuterDisposeScope();
+            return (soft, context.LsaCache!.CopyPrefix(count), context.DecoderCache?.CopyPrefix(count));
+        }
+        finally
+        {
+            context.Exit();
+        }
+    }
+
+    // Encodes `tokenIds`, which start at a window boundary `tokensBefore` tokens into the document, window by
+    // window, and aligns their merged vectors by LSA after the soft tokens `lsaCache` already holds
+    // (`keptSoftTokens`, null for a new document).
+    private CompressedContext CompressWindows(IReadOnlyList<int> tokenIds, int tokensBefore, int rate, int window, Tensor? keptSoftTokens, KvCache lsaCache,
+        IProgress<CompressionProgress>? progress, CancellationToken cancellationToken)
+    {
         int windows = (tokenIds.Count + window - 1) / window;
         var merged = new List<Tensor>();
         using var scope = NewDisposeScope();
@@ -231,43 +330,173 @@ public sealed class GmsaCompressor : nn.Module
             merged.AddRange(MergedWindows(tokenIds, first, count, window, rate));
             progress?.Report(new CompressionProgress(first + count, windows));
         }
-        Tensor soft = lsa.Forward(cat(merged, 0).unsqueeze(0), mask: null)[0];
-        return new CompressedContext(soft.MoveToOuterDisposeScope(), rate, tokenIds.Count, window, Config.BaseFingerprint, Fingerprint);
+        Tensor soft = lsa.Forward(cat(merged, 0).unsqueeze(0), mask: null, lsaCache)[0];
+        if (keptSoftTokens is not null)
+        {
+            soft = cat([keptSoftTokens, soft], 0);
+        }
+        int tail = tokenIds.Count % window;
+        return new CompressedContext(soft.MoveToOuterDisposeScope(), rate, tokensBefore + tokenIds.Count, window, Config.BaseFingerprint, Fingerprint)
+        {
+            LsaCache = lsaCache,
+            TailTokens = tokenIds.Skip(tokenIds.Count - tail).ToArray(),
+        };
     }
 
-    /// <summary>Answers <paramref name="question"/> from a compressed context.</summary>
+    /// <summary>Answers <paramref name="question"/> from a compressed context, without the checkpoint's answer prefix.
+    /// Null <paramref name="options"/> means <see cref="DefaultAnswerOptions"/>.</summary>
     public async Task<string> AnswerAsync(CompressedContext context, string question, GenerationOptions? options = null, CancellationToken cancellationToken = default) =>
-        (await AskAsync(context, question, options, cancellationToken)).Text;
+        (await AskAsync(context, question, options, cancellationToken).ConfigureAwait(false)).Text;
 
-    /// <summary>Answers and reports token ids, stop reason, prompt tokens and time.</summary>
-    public Task<GenerationResult> AskAsync(CompressedContext context, string question, GenerationOptions? options = null, CancellationToken cancellationToken = default)
+    /// <summary>Answers and reports token ids, stop reason, prompt tokens and time. The work, the soft tokens' prefill
+    /// included, runs on a worker thread, and waiting for another question on the same context blocks no thread.</summary>
+    public async Task<GenerationResult> AskAsync(CompressedContext context, string question, GenerationOptions? options = null, CancellationToken cancellationToken = default)
     {
-        options ??= new GenerationOptions();
-        HfTokenizer tokenizer = RequireTokenizer();
-        IReadOnlyList<int> prompt = QuestionTokens(tokenizer, question);
-        return TextGeneration.CollectAsync(tokenizer, AnswerTokens(context, prompt, options, cancellationToken), context.SoftTokenCount + prompt.Count, options, cancellationToken);
+        (HfTokenizer tokenizer, IReadOnlyList<int> prompt, GenerationOptions checkedOptions) = PrepareQuestion(context, question, options);
+        return await Task.Run(async () =>
+        {
+            await context.EnterAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                GenerationResult result = await TextGeneration.CollectAsync(tokenizer, AnswerTokensEntered(context, prompt, checkedOptions, cancellationToken),
+                    context.SoftTokenCount + prompt.Count, checkedOptions, cancellationToken).ConfigureAwait(false);
+                return result with { Text = AnswerPrefix.Strip(result.Text, Config.AnswerPrefix) };
+            }
+            finally
+            {
+                context.Exit();
+            }
+        }, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Streams the answer to <paramref name="question"/> piece by piece.</summary>
+    /// <summary>Streams the answer to <paramref name="question"/> piece by piece (without the checkpoint's answer
+    /// prefix). Tokens are generated on a worker thread and handed over as they come.</summary>
     public async IAsyncEnumerable<string> StreamAnswerAsync(CompressedContext context, string question, GenerationOptions? options = null,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        options ??= new GenerationOptions();
-        HfTokenizer tokenizer = RequireTokenizer();
-        IReadOnlyList<int> prompt = QuestionTokens(tokenizer, question);
-        await foreach (string piece in TextGeneration.DetokenizeAsync(tokenizer, AnswerTokens(context, prompt, options, cancellationToken), options, _ => { }, cancellationToken))
+        (HfTokenizer tokenizer, IReadOnlyList<int> prompt, GenerationOptions checkedOptions) = PrepareQuestion(context, question, options);
+        var pieces = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        Task producer = Task.Run(async () =>
         {
-            yield return piece;
+            try
+            {
+                await context.EnterAsync(stop.Token).ConfigureAwait(false);
+                try
+                {
+                    var text = TextGeneration.DetokenizeAsync(tokenizer, AnswerTokensEntered(context, prompt, checkedOptions, stop.Token), checkedOptions, _ => { }, stop.Token);
+                    await foreach (string piece in AnswerPrefix.Strip(text, Config.AnswerPrefix).ConfigureAwait(false))
+                    {
+                        pieces.Writer.TryWrite(piece);
+                    }
+                }
+                finally
+                {
+                    context.Exit();
+                }
+                pieces.Writer.Complete();
+            }
+            catch (Exception e)
+            {
+                pieces.Writer.Complete(e);
+            }
+        }, CancellationToken.None);
+        try
+        {
+            await foreach (string piece in pieces.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                yield return piece;
+            }
+        }
+        finally
+        {
+            // A consumer that stops early (or fails) ends the generation; the context is free again once it has.
+            stop.Cancel();
+            await producer.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
     }
 
     /// <summary>
     /// The token-level answer loop: the decoder reads [soft tokens][prompt] with the KEFT adapters. The soft
     /// tokens' KV cache is computed on the first call for a context and reused by every later one, so a
-    /// further question costs only its own tokens and the answer. Questions on one context run one at a time.
+    /// further question costs only its own tokens and the answer. Questions on one context run one at a time:
+    /// this synchronous form blocks its thread while another question holds the context; the async methods do not.
     /// </summary>
     public IEnumerable<int> AnswerTokens(CompressedContext context, IReadOnlyList<int> promptIds, GenerationOptions options, CancellationToken cancellationToken = default)
     {
+        CheckAnswerable(context, promptIds, options);
+        return AnswerTokensLocked(context, promptIds, options, cancellationToken);
+    }
+
+    private IEnumerable<int> AnswerTokensLocked(CompressedContext context, IReadOnlyList<int> promptIds, GenerationOptions options, CancellationToken cancellationToken)
+    {
+        context.Enter(cancellationToken);
+        try
+        {
+            foreach (int id in AnswerTokensEntered(context, promptIds, options, cancellationToken))
+            {
+                yield return id;
+            }
+        }
+        finally
+        {
+            context.Exit();
+        }
+    }
+
+    // The answer loop proper; the caller holds the context.
+    private IEnumerable<int> AnswerTokensEntered(CompressedContext context, IReadOnlyList<int> promptIds, GenerationOptions options, CancellationToken cancellationToken)
+    {
+        KvCache cache = SoftTokenCache(context);
+        Tensor firstLogits;
+        using (var scope = NewDisposeScope())
+        {
+            using var noGrad = no_grad();
+            Tensor ids = tensor(promptIds.Select(id => (long)id).ToArray(), dtype: ScalarType.Int64).unsqueeze(0);
+            firstLogits = Model.Forward(ids, cache: cache, lastPositionOnly: true, adapters: keft_lora).MoveToOuterDisposeScope();
+        }
+        using (firstLogits)
+        {
+            // As in the reference (generation from input embeddings), the repetition penalty counts generated tokens only.
+            foreach (int id in TokenGenerator.Continue(Model, cache, firstLogits, [], options, keft_lora, cancellationToken))
+            {
+                yield return id;
+            }
+        }
+    }
+
+    // The decoder cache holds a prefix of the soft tokens (an extended context starts with the earlier one's),
+    // all of them, or all of them followed by the previous question: this leaves exactly the soft tokens.
+    private KvCache SoftTokenCache(CompressedContext context)
+    {
+        KvCache cache = context.DecoderCache ??= Model.NewCache();
+        if (cache.Length >= context.SoftTokenCount)
+        {
+            cache.Truncate(context.SoftTokenCount);
+            return cache;
+        }
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        Tensor missing = context.HeldSoftTokens.narrow(0, cache.Length, context.SoftTokenCount - cache.Length);
+        Model.HiddenStates(inputEmbeddings: missing.unsqueeze(0), cache: cache, adapters: keft_lora);
+        return cache;
+    }
+
+    private (HfTokenizer Tokenizer, IReadOnlyList<int> Prompt, GenerationOptions Options) PrepareQuestion(CompressedContext context, string question, GenerationOptions? options)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        options ??= DefaultAnswerOptions;
+        HfTokenizer tokenizer = RequireTokenizer();
+        IReadOnlyList<int> prompt = QuestionTokens(tokenizer, question);
+        CheckAnswerable(context, prompt, options);
+        return (tokenizer, prompt, options);
+    }
+
+    private void CheckAnswerable(CompressedContext context, IReadOnlyList<int> promptIds, GenerationOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(promptIds);
+        ArgumentNullException.ThrowIfNull(options);
         CheckCompatible(context);
         if (promptIds.Count == 0)
         {
@@ -281,52 +510,6 @@ public sealed class GmsaCompressor : nn.Module
                 $"{context.SoftTokenCount} soft tokens + {promptIds.Count} question tokens + {options.MaxNewTokens} new tokens = {needed} positions, " +
                 $"more than the decoder's {Model.Config.MaxPositionEmbeddings}.");
         }
-        return AnswerTokensLocked(context, promptIds, options, cancellationToken);
-    }
-
-    private IEnumerable<int> AnswerTokensLocked(CompressedContext context, IReadOnlyList<int> promptIds, GenerationOptions options, CancellationToken cancellationToken)
-    {
-        context.Lock.Wait(cancellationToken);
-        try
-        {
-            KvCache cache = SoftTokenCache(context);
-            Tensor firstLogits;
-            using (var scope = NewDisposeScope())
-            {
-                using var noGrad = no_grad();
-                Tensor ids = tensor(promptIds.Select(id => (long)id).ToArray(), dtype: ScalarType.Int64).unsqueeze(0);
-                firstLogits = Model.Forward(ids, cache: cache, lastPositionOnly: true, adapters: keft_lora).MoveToOuterDisposeScope();
-            }
-            using (firstLogits)
-            {
-                // As in the reference (generation from input embeddings), the repetition penalty counts generated tokens only.
-                foreach (int id in TokenGenerator.Continue(Model, cache, firstLogits, [], options, keft_lora, cancellationToken))
-                {
-                    yield return id;
-                }
-            }
-        }
-        finally
-        {
-            context.Lock.Release();
-        }
-    }
-
-    private KvCache SoftTokenCache(CompressedContext context)
-    {
-        if (context.DecoderCache is { } cache)
-        {
-            cache.Truncate(context.SoftTokenCount);
-            return cache;
-        }
-        cache = Model.NewCache();
-        using (var scope = NewDisposeScope())
-        {
-            using var noGrad = no_grad();
-            Model.HiddenStates(inputEmbeddings: context.SoftTokens.unsqueeze(0), cache: cache, adapters: keft_lora);
-        }
-        context.DecoderCache = cache;
-        return cache;
     }
 
     private void CheckCompatible(CompressedContext context)
@@ -353,14 +536,24 @@ public sealed class GmsaCompressor : nn.Module
         return tokenizer.Encode(Config.QuestionPrompt(question), addBos: false);
     }
 
+    private IReadOnlyList<int> DocumentTokens(string text, string parameter)
+    {
+        ArgumentNullException.ThrowIfNull(text, parameter);
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            throw new ArgumentException("The text is empty: there is nothing to compress.", parameter);
+        }
+        return RequireTokenizer().Encode(text, addBos: false);
+    }
+
     private HfTokenizer RequireTokenizer() => Model.Tokenizer
         ?? throw new InvalidOperationException("The base model folder has no tokenizer, so only token ids can be compressed (use CompressTokens and AnswerTokens).");
 
-    private void CheckCompressible(IReadOnlyList<int> tokenIds, int rate, int window)
+    private void CheckCompressible(int tokenCount, int rate, int window)
     {
-        if (tokenIds.Count == 0)
+        if (tokenCount == 0)
         {
-            throw new ArgumentException("The context has no tokens: there is nothing to compress.", nameof(tokenIds));
+            throw new ArgumentException("The context has no tokens: there is nothing to compress.", "tokenIds");
         }
         if (rate < 1)
         {
@@ -370,11 +563,11 @@ public sealed class GmsaCompressor : nn.Module
         {
             throw new ArgumentOutOfRangeException("windowSize", window, $"The window must be between 1 and the model's {Model.Config.MaxPositionEmbeddings} positions.");
         }
-        int softCount = CompressedContext.SoftTokenCountFor(tokenIds.Count, window, rate);
+        int softCount = CompressedContext.SoftTokenCountFor(tokenCount, window, rate);
         if (softCount > Model.Config.MaxPositionEmbeddings)
         {
             throw new ArgumentException(
-                $"{tokenIds.Count} tokens at rate {rate} give {softCount} soft tokens, more than the decoder's {Model.Config.MaxPositionEmbeddings} positions; use a higher rate or a shorter document.", nameof(tokenIds));
+                $"{tokenCount} tokens at rate {rate} give {softCount} soft tokens, more than the decoder's {Model.Config.MaxPositionEmbeddings} positions; use a higher rate or a shorter document.", "tokenIds");
         }
     }
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using GmsaSharp.Generation;
 using GmsaSharp.Models;
 
 namespace GmsaSharp.Compression;
@@ -62,6 +63,35 @@ public sealed record GmsaConfig
     /// <summary>Text put before every KEFT answer target, e.g. " " when the template ends in "Answer:" and the base
     /// model was trained on "Answer: text".</summary>
     [JsonPropertyName("answer_prefix")] public string AnswerPrefix { get; init; } = "";
+
+    /// <summary>Strings that end an answer by default. Null in checkpoints written before the field existed:
+    /// they get <see cref="DefaultAnswerStopStrings"/>.</summary>
+    [JsonPropertyName("answer_stop_strings")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<string>? AnswerStopStrings { get; init; }
+
+    /// <summary>The most answer tokens by default. Null in checkpoints written before the field existed: they get
+    /// <see cref="DefaultAnswerMaxNewTokens"/>.</summary>
+    [JsonPropertyName("answer_max_new_tokens")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? AnswerMaxNewTokens { get; init; }
+
+    /// <summary>Stop strings for checkpoints without <c>answer_stop_strings</c>: a line break. KEFT packs several
+    /// answers of one document as "prompt(q1) a1\n prompt(q2) a2 ...", and base models trained on QA text go on
+    /// with the next "Question:" line, so a line break is where such an answer ends.</summary>
+    public static readonly IReadOnlyList<string> DefaultAnswerStopStrings = ["\n"];
+
+    /// <summary>Answer length for checkpoints without <c>answer_max_new_tokens</c>: the paper's 100 new tokens
+    /// (the stop string usually ends an answer long before).</summary>
+    public const int DefaultAnswerMaxNewTokens = 100;
+
+    /// <summary>Greedy decoding that ends where this checkpoint's answers end: its stop strings and answer length,
+    /// or the defaults for checkpoints that do not record them.</summary>
+    public GenerationOptions AnswerOptions() => new()
+    {
+        MaxNewTokens = AnswerMaxNewTokens ?? DefaultAnswerMaxNewTokens,
+        StopStrings = AnswerStopStrings ?? DefaultAnswerStopStrings,
+    };
 
     /// <summary>The decoder prompt for <paramref name="question"/>.</summary>
     public string QuestionPrompt(string question) => QuestionTemplate.Replace("{question}", question, StringComparison.Ordinal);
@@ -126,6 +156,14 @@ public sealed record GmsaConfig
         if (!QuestionTemplate.Contains("{question}", StringComparison.Ordinal))
         {
             throw new ArgumentException("question_template must contain {question}.", nameof(QuestionTemplate));
+        }
+        if (AnswerMaxNewTokens < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(AnswerMaxNewTokens), AnswerMaxNewTokens, "answer_max_new_tokens must be at least 1.");
+        }
+        if (AnswerStopStrings is { } stops && stops.Any(string.IsNullOrEmpty))
+        {
+            throw new ArgumentException("answer_stop_strings must not contain an empty string.", nameof(AnswerStopStrings));
         }
         EncoderLora.Validate();
         KeftLora?.Validate();

@@ -26,6 +26,12 @@ public sealed record GmsaOptions
     /// <summary>Text before every KEFT answer target.</summary>
     public string AnswerPrefix { get; init; } = "";
 
+    /// <summary>Strings that end an answer by default (saved as <c>answer_stop_strings</c>).</summary>
+    public IReadOnlyList<string> AnswerStopStrings { get; init; } = GmsaConfig.DefaultAnswerStopStrings;
+
+    /// <summary>The most answer tokens by default (saved as <c>answer_max_new_tokens</c>).</summary>
+    public int AnswerMaxNewTokens { get; init; } = GmsaConfig.DefaultAnswerMaxNewTokens;
+
     /// <summary>Seed of the adapters' initialisation.</summary>
     public long Seed { get; init; } = 1;
 }

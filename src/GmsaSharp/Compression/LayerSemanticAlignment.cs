@@ -46,8 +46,10 @@ public sealed class LayerSemanticAlignment : nn.Module
     /// <summary>How many blocks.</summary>
     public int BlockCount => layers.Count;
 
-    /// <summary>Soft tokens [batch, m, hidden] from merged vectors [batch, m, hidden] and their mask [batch, m] (1 = real).</summary>
-    public Tensor Forward(Tensor merged, Tensor? mask) =>
-        DecoderStack.Run(layers.ToList(), _base.FinalNorm, _base.Rotary, _base.Config, merged, mask, positionIds: null, cache: null, adapters: null);
+    /// <summary>Soft tokens [batch, m, hidden] from merged vectors [batch, m, hidden] and their mask [batch, m] (1 = real).
+    /// With a <paramref name="cache"/> the vectors follow the ones it holds (causal attention, so earlier soft
+    /// tokens never change): the path for extending a compressed context.</summary>
+    public Tensor Forward(Tensor merged, Tensor? mask, KvCache? cache = null) =>
+        DecoderStack.Run(layers.ToList(), _base.FinalNorm, _base.Rotary, _base.Config, merged, mask, positionIds: null, cache, adapters: null);
 }
 #pragma warning restore IDE1006

@@ -15,7 +15,7 @@ public static class TextGeneration
     {
         HfTokenizer tokenizer = RequireTokenizer(lm);
         IReadOnlyList<int> promptIds = tokenizer.Encode(prompt);
-        await foreach (string piece in DetokenizeAsync(tokenizer, TokenGenerator.Generate(lm, promptIds, options, cancellationToken), options, _ => { }, cancellationToken))
+        await foreach (string piece in DetokenizeAsync(tokenizer, TokenGenerator.Generate(lm, promptIds, options, cancellationToken), options, _ => { }, cancellationToken).ConfigureAwait(false))
         {
             yield return piece;
         }
@@ -26,7 +26,7 @@ public static class TextGeneration
     {
         HfTokenizer tokenizer = RequireTokenizer(lm);
         IReadOnlyList<int> promptIds = tokenizer.Encode(prompt);
-        return await CollectAsync(tokenizer, TokenGenerator.Generate(lm, promptIds, options, cancellationToken), promptIds.Count, options, cancellationToken);
+        return await CollectAsync(tokenizer, TokenGenerator.Generate(lm, promptIds, options, cancellationToken), promptIds.Count, options, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Detokenizes a token stream into text pieces, honouring stop strings; <paramref name="onToken"/> sees every id.</summary>
@@ -42,8 +42,9 @@ public static class TextGeneration
             if (piece.Length > 0)
             {
                 yield return piece;
-                // Let the caller's continuation (a UI, a network write) run between tokens.
-                await Task.Yield();
+                // Let the caller's continuation (a UI, a network write) run between tokens; the next token is
+                // computed on the thread pool, never on the caller's synchronization context.
+                await Task.CompletedTask.ConfigureAwait(ConfigureAwaitOptions.ForceYielding);
             }
             if (stops.Stopped)
             {
@@ -65,7 +66,7 @@ public static class TextGeneration
         var clock = Stopwatch.StartNew();
         var ids = new List<int>();
         var text = new System.Text.StringBuilder();
-        await foreach (string piece in DetokenizeAsync(tokenizer, tokens, options, ids.Add, cancellationToken))
+        await foreach (string piece in DetokenizeAsync(tokenizer, tokens, options, ids.Add, cancellationToken).ConfigureAwait(false))
         {
             text.Append(piece);
         }

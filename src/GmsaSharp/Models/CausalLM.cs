@@ -63,7 +63,13 @@ public sealed class CausalLM : nn.Module
     public Device Device => Environment.Device;
 
     /// <summary>Loads config.json and the safetensors weights of a HuggingFace model folder.</summary>
-    public static CausalLM FromPretrained(string directory, ComputeOptions? options = null)
+    public static CausalLM FromPretrained(string directory, ComputeOptions? options = null) => Load(directory, options, progress: null, CancellationToken.None);
+
+    /// <summary>Loads a HuggingFace model folder on a worker thread, reporting every weight tensor loaded.</summary>
+    public static Task<CausalLM> FromPretrainedAsync(string directory, ComputeOptions? options = null, IProgress<LoadProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        Task.Run(() => Load(directory, options, progress, cancellationToken), cancellationToken);
+
+    private static CausalLM Load(string directory, ComputeOptions? options, IProgress<LoadProgress>? progress, CancellationToken cancellationToken)
     {
         if (!System.IO.Directory.Exists(directory))
         {
@@ -78,7 +84,8 @@ public sealed class CausalLM : nn.Module
             var parameters = lm.named_parameters().ToDictionary(p => p.name, p => (Tensor)p.parameter);
             // Tied checkpoints may still store lm_head; old Llama conversions store rotary tables.
             WeightLoader.Load(files, parameters, name =>
-                (config.TieWordEmbeddings && name == "lm_head.weight") || name.EndsWith(".rotary_emb.inv_freq", StringComparison.Ordinal));
+                (config.TieWordEmbeddings && name == "lm_head.weight") || name.EndsWith(".rotary_emb.inv_freq", StringComparison.Ordinal),
+                progress, cancellationToken);
             lm.Tokenizer = HfTokenizer.TryLoad(directory);
             lm.TokenizerDirectory = lm.Tokenizer is null ? null : directory;
             return lm;

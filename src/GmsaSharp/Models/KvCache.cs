@@ -74,6 +74,25 @@ public sealed class KvCache : IDisposable
         }
     }
 
+    /// <summary>A new cache holding a copy of the first <paramref name="length"/> positions: an extended
+    /// compressed context starts from the earlier one's cache while that one stays usable.</summary>
+    public KvCache CopyPrefix(long length)
+    {
+        if (length < 0 || length > Length)
+        {
+            throw new ArgumentOutOfRangeException(nameof(length), length, $"The cache holds {Length} positions.");
+        }
+        using var scope = NewDisposeScope();
+        var copy = new KvCache(Layers) { Length = length };
+        for (int layer = 0; layer < Layers; layer++)
+        {
+            copy._keys[layer] = _keys[layer]?.narrow(2, 0, length).clone().DetachFromDisposeScope();
+            copy._values[layer] = _values[layer]?.narrow(2, 0, length).clone().DetachFromDisposeScope();
+        }
+        copy._mask = _mask?.narrow(1, 0, length).clone().DetachFromDisposeScope();
+        return copy;
+    }
+
     /// <inheritdoc/>
     public void Dispose()
     {

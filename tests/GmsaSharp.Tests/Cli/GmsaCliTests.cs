@@ -24,7 +24,7 @@ public sealed class GmsaCliTests : IDisposable
         TinyTextModel.Write(_model);
         File.WriteAllText(_document, Document);
         using var lm = CausalLM.FromPretrained(_model, new ComputeOptions { Device = "cpu", DType = ScalarType.Float32 });
-        using var compressor = GmsaCompressor.Create(lm, new GmsaOptions { EncoderLayers = 1, EncoderLora = new LoraSettings(4, 8, 0, LoraSettings.AllProjections), WindowSize = 16 });
+        using var compressor = GmsaCompressor.Create(lm, new GmsaOptions { EncoderLayers = 1, EncoderLora = new LoraSettings(4, 8, 0, LoraSettings.AllProjections), WindowSize = 16, AnswerMaxNewTokens = 5 });
         compressor.RecordTrainedRates([4]);
         compressor.SavePretrained(_gmsa);
     }
@@ -48,6 +48,47 @@ public sealed class GmsaCliTests : IDisposable
         Assert.True(fromContext.Code == 0, fromContext.Error);
         Assert.Contains("soft tokens", fromContext.Out);
         Assert.Equal(fromFile.Out.Split('\n')[0], fromContext.Out.Split('\n')[0]);
+    }
+
+    [Fact]
+    public void AskUsesTheCheckpointsAnswerLengthUnlessToldOtherwise()
+    {
+        var byDefault = Run("ask", "--file", _document, "--rate", "4", "--question", "the dog", "--stop", "never-seen", "--stats");
+        var told = Run("ask", "--file", _document, "--rate", "4", "--question", "the dog", "--stop", "never-seen", "--max-new-tokens", "2", "--stats");
+
+        Assert.True(byDefault.Code == 0, byDefault.Error);
+        Assert.Contains("answer 5 tokens (MaxNewTokens)", byDefault.Out);
+        Assert.True(told.Code == 0, told.Error);
+        Assert.Contains("answer 2 tokens (MaxNewTokens)", told.Out);
+    }
+
+    [Theory]
+    [InlineData("\\n", 0)]
+    [InlineData("a\\tb\\\\", 0)]
+    [InlineData("\\q", 2)]
+    [InlineData("ends\\", 2)]
+    public void StopStringEscapesAreReadAndBadOnesNamed(string stop, int code)
+    {
+        var result = Run("ask", "--file", _document, "--rate", "4", "--question", "the dog", "--stop", stop);
+
+        Assert.True(result.Code == code, result.Error);
+        if (code == 2)
+        {
+            Assert.Contains("--stop", result.Error);
+        }
+    }
+
+    [Fact]
+    public void BenchPrintsItsHeaderOnceAndWritesItToTheResults()
+    {
+        string folder = Path.Combine(_directory, "bench");
+
+        var result = CliTests.Run("bench", "--random-layers", "1", "--random-encoder-layers", "1", "--contexts", "64", "--rates", "4",
+            "--repeats", "1", "--answer-tokens", "2", "--out", folder, "--dtype", "float32");
+
+        Assert.True(result.Code == 0, result.Error);
+        Assert.Single(result.Out.Split('\n'), line => line.StartsWith("random Llama", StringComparison.Ordinal));
+        Assert.StartsWith("random Llama", File.ReadAllText(Path.Combine(folder, "results.md")));
     }
 
     [Fact]

@@ -329,13 +329,13 @@ public sealed class GmsaCompressorTests : IDisposable
     {
         using var compressor = GmsaCompressor.Create(_lm, SmallOptions);
         compressor.RecordTrainedRates([4, 8]);
-        var warnings = new List<string>();
-        compressor.Warning += warnings.Add;
+        var logger = new RecordingLogger();
+        compressor.Logger = logger;
 
         using (compressor.CompressTokens(Ids(20), 8)) { }
         using (compressor.CompressTokens(Ids(20), 3)) { }
 
-        Assert.Contains("Rate 3", Assert.Single(warnings));
+        Assert.Contains("Rate 3", Assert.Single(logger.Warnings));
     }
 
     [Theory]

@@ -122,6 +122,20 @@ public sealed class SafetensorsFile : IDisposable
         int padding = (8 - json.Length % 8) % 8;
 
         string temporary = path + ".tmp";
+        try
+        {
+            WriteFile(temporary, json, padding, list);
+            File.Move(temporary, path, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The temporary name is an implementation detail: report the file the caller asked for.
+            throw new IOException($"Cannot write '{path}': {e.Message.Replace(temporary, path, StringComparison.Ordinal)}", e);
+        }
+    }
+
+    private static void WriteFile(string temporary, byte[] json, int padding, List<KeyValuePair<string, torch.Tensor>> list)
+    {
         using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 1 << 20))
         {
             Span<byte> length = stackalloc byte[8];
@@ -138,7 +152,6 @@ public sealed class SafetensorsFile : IDisposable
                 tensor.detach().cpu().contiguous().WriteBytesToStream(stream, bufferSize: 1 << 20);
             }
         }
-        File.Move(temporary, path, overwrite: true);
     }
 
     private static (Dictionary<string, SafetensorsEntry>, Dictionary<string, string>) ParseHeader(string path, byte[] header, long dataLength)

@@ -121,8 +121,9 @@ public sealed class GmsaCompressor : nn.Module
         try
         {
             var parameters = compressor.named_parameters().ToDictionary(p => p.name, p => (Tensor)p.parameter);
-            WeightLoader.Load([Path.Combine(directory, WeightsFile)], parameters);
-            compressor.Fingerprint = compressor.ComputeFingerprint();
+            string weightsPath = Path.Combine(directory, WeightsFile);
+            WeightLoader.Load([weightsPath], parameters);
+            compressor.Fingerprint = StoredFingerprint(weightsPath);
             compressor.eval();
             return compressor;
         }
@@ -131,6 +132,20 @@ public sealed class GmsaCompressor : nn.Module
             compressor.Dispose();
             throw;
         }
+    }
+
+    // The fingerprint of the weights as stored, so it does not depend on the dtype they are loaded in. SavePretrained
+    // records it in the file's metadata: a different value means bytes changed after saving (a damaged copy).
+    private static string StoredFingerprint(string weightsPath)
+    {
+        using SafetensorsFile file = SafetensorsFile.Open(weightsPath);
+        string fingerprint = ModelFingerprint.OfStoredTensors(file);
+        if (file.Metadata.TryGetValue("fingerprint", out string? recorded) && recorded != fingerprint)
+        {
+            throw new InvalidDataException(
+                $"GMSA weights '{weightsPath}' are damaged: their tensors hash to fingerprint {fingerprint}, but the file records {recorded} from when it was saved.");
+        }
+        return fingerprint;
     }
 
     /// <summary>Writes <c>gmsa_config.json</c> and <c>gmsa.safetensors</c> (trained weights only, never the base's).</summary>
@@ -232,6 +247,7 @@ public sealed class GmsaCompressor : nn.Module
             progress?.Report(new CompressionProgress(first + count, windows));
         }
         Tensor soft = lsa.Forward(cat(merged, 0).unsqueeze(0), mask: null)[0];
+        CompressedContext.RequireFinite(soft, "The compressed document");
         return new CompressedContext(soft.MoveToOuterDisposeScope(), rate, tokenIds.Count, window, Config.BaseFingerprint, Fingerprint);
     }
 

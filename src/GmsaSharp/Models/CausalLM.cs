@@ -77,8 +77,11 @@ public sealed class CausalLM : nn.Module
             lm.eval();
             var parameters = lm.named_parameters().ToDictionary(p => p.name, p => (Tensor)p.parameter);
             // Tied checkpoints may still store lm_head; old Llama conversions store rotary tables.
+            var samples = new Dictionary<string, byte[]>(StringComparer.Ordinal);
             WeightLoader.Load(files, parameters, name =>
-                (config.TieWordEmbeddings && name == "lm_head.weight") || name.EndsWith(".rotary_emb.inv_freq", StringComparison.Ordinal));
+                (config.TieWordEmbeddings && name == "lm_head.weight") || name.EndsWith(".rotary_emb.inv_freq", StringComparison.Ordinal),
+                (name, stored) => samples[name] = ModelFingerprint.Sample(stored));
+            ModelFingerprint.RecordLoaded(lm, samples);
             lm.Tokenizer = HfTokenizer.TryLoad(directory);
             lm.TokenizerDirectory = lm.Tokenizer is null ? null : directory;
             return lm;

@@ -101,6 +101,10 @@ public sealed class GmsaCompressor : nn.Module
 
     private static GmsaCompressor Load(string directory, CausalLM lm, bool adoptBase)
     {
+        if (File.Exists(directory))
+        {
+            throw new ArgumentException($"GMSA checkpoint folder '{directory}' is a file, expected a folder ({GmsaConfig.FileName}, {WeightsFile}).");
+        }
         if (!Directory.Exists(directory))
         {
             throw new DirectoryNotFoundException($"GMSA checkpoint folder '{directory}' does not exist.");
@@ -232,6 +236,14 @@ public sealed class GmsaCompressor : nn.Module
         if (Config.TrainedRates.Count > 0 && !Config.TrainedRates.Contains(rate))
         {
             Warning?.Invoke($"Rate {rate} is outside the rates this GMSA checkpoint was trained on ({string.Join(", ", Config.TrainedRates)}); answers may be worse.");
+        }
+        if (window > Config.WindowSize)
+        {
+            Warning?.Invoke($"Window {window} is larger than the {Config.WindowSize} tokens this GMSA checkpoint was trained on: its encoder never saw later positions, so soft tokens may be worse.");
+        }
+        if (tokenIds.Count < Math.Max(2, rate))
+        {
+            Warning?.Invoke($"The document has only {tokenIds.Count} token(s), less than one group at rate {rate}: there is next to nothing to answer from.");
         }
 
         int windows = (tokenIds.Count + window - 1) / window;

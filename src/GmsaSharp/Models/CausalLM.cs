@@ -65,6 +65,10 @@ public sealed class CausalLM : nn.Module
     /// <summary>Loads config.json and the safetensors weights of a HuggingFace model folder.</summary>
     public static CausalLM FromPretrained(string directory, ComputeOptions? options = null)
     {
+        if (File.Exists(directory))
+        {
+            throw new ArgumentException($"Model folder '{directory}' is a file, expected a folder (config.json, safetensors weights, tokenizer).");
+        }
         if (!System.IO.Directory.Exists(directory))
         {
             throw new DirectoryNotFoundException($"Model folder '{directory}' does not exist.");

@@ -173,17 +173,25 @@ public sealed class SafetensorsFile : IDisposable
             {
                 throw Corrupt(path, "its header is not a JSON object");
             }
-            foreach (JsonProperty property in document.RootElement.EnumerateObject())
+            try
             {
-                if (property.Name == "__metadata__")
+                foreach (JsonProperty property in document.RootElement.EnumerateObject())
                 {
-                    foreach (JsonProperty item in property.Value.EnumerateObject())
+                    if (property.Name == "__metadata__")
                     {
-                        metadata[item.Name] = item.Value.GetString() ?? "";
+                        foreach (JsonProperty item in property.Value.EnumerateObject())
+                        {
+                            metadata[item.Name] = item.Value.GetString() ?? "";
+                        }
+                        continue;
                     }
-                    continue;
+                    entries[property.Name] = ParseEntry(path, property, dataLength);
                 }
-                entries[property.Name] = ParseEntry(path, property, dataLength);
+            }
+            catch (InvalidOperationException e)
+            {
+                // JsonDocument parses without decoding strings: invalid UTF-8 or a non-string metadata value shows up here.
+                throw Corrupt(path, $"its header holds a malformed name or metadata value ({e.Message})", e);
             }
         }
         return (entries, metadata);

@@ -117,7 +117,7 @@ public sealed class GmsaCompressor : nn.Module
         {
             throw new InvalidOperationException(
                 $"GMSA checkpoint '{directory}' was trained for base {config.BaseArchitecture} (hidden {config.BaseHiddenSize}, {config.BaseLayers} blocks, " +
-                $"vocabulary {config.BaseVocabSize}, fingerprint {config.BaseFingerprint}), but the given model is {lm.Config.ArchitectureName} " +
+                $"vocabulary {config.BaseVocabSize}, fingerprint {config.BaseFingerprint}), but the given model{(lm.SourceFolder is { } folder ? $" ('{folder}')" : "")} is {lm.Config.ArchitectureName} " +
                 $"(hidden {lm.Config.HiddenSize}, {lm.Config.Layers} blocks, vocabulary {lm.Config.VocabSize}, fingerprint {baseFingerprint})" +
                 (adoptBase ? "; a compressor can only move to a base of the same architecture and shape." : "."));
         }

@@ -45,6 +45,9 @@ public sealed class CausalLM : nn.Module
     /// <summary>The folder the tokenizer files came from; <see cref="SavePretrained"/> copies them.</summary>
     public string? TokenizerDirectory { get; private set; }
 
+    /// <summary>The folder the weights were loaded from, for messages; null for a model made in memory.</summary>
+    public string? SourceFolder { get; private set; }
+
     /// <summary>The tokenizer files of a HuggingFace folder that travel with a model.</summary>
     public static readonly IReadOnlyList<string> TokenizerFiles =
         ["tokenizer.json", "tokenizer.model", "tokenizer_config.json", "special_tokens_map.json", "generation_config.json"];
@@ -86,6 +89,7 @@ public sealed class CausalLM : nn.Module
                 (config.TieWordEmbeddings && name == "lm_head.weight") || name.EndsWith(".rotary_emb.inv_freq", StringComparison.Ordinal),
                 (name, stored) => samples[name] = ModelFingerprint.Sample(stored));
             ModelFingerprint.RecordLoaded(lm, samples);
+            lm.SourceFolder = directory;
             lm.Tokenizer = HfTokenizer.TryLoad(directory);
             lm.TokenizerDirectory = lm.Tokenizer is null ? null : directory;
             return lm;

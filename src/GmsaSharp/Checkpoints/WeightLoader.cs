@@ -45,9 +45,12 @@ public static class WeightLoader
                 }
                 using Tensor stored = file.Read(entry.Name);
                 // One vectorised pass per tensor while it is in memory anyway (see README: what loading verifies).
-                if (stored.is_floating_point() && !stored.isfinite().all().item<bool>())
+                using (var scope = NewDisposeScope())
                 {
-                    throw new InvalidDataException($"'{path}': tensor '{entry.Name}' holds NaN or infinite values; the checkpoint is damaged.");
+                    if (stored.is_floating_point() && !stored.isfinite().all().item<bool>())
+                    {
+                        throw new InvalidDataException($"'{path}': tensor '{entry.Name}' holds NaN or infinite values; the checkpoint is damaged.");
+                    }
                 }
                 onStored?.Invoke(entry.Name, stored);
                 target.copy_(stored);

@@ -121,6 +121,7 @@ public sealed class CompressedContext : IDisposable
     /// otherwise give a blank or garbled answer: one reduction per context, not a per-token cost.</summary>
     internal static void RequireFinite(Tensor softTokens, string what)
     {
+        using var scope = NewDisposeScope();
         if (!softTokens.isfinite().all().item<bool>())
         {
             throw new InvalidDataException($"{what} holds NaN or infinite soft tokens: the model's weights are damaged or its dtype overflowed (try bfloat16 or float32).");

@@ -63,7 +63,11 @@ public sealed class TensorLeakTests : IDisposable
                 context.Save(saved);
             }
             using CompressedContext loaded = CompressedContext.Load(saved);
-            Assert.Equal(12, compressor.AnswerTokens(loaded, [9, 10, 11], options).Count());
+            using (CausalLM reloaded = CausalLM.FromPretrained(_directory, new ComputeOptions { Device = "cpu", DType = ScalarType.Float32 }))
+            {
+                Assert.NotNull(reloaded.Tokenizer);
+            }
+                Assert.Equal(12, compressor.AnswerTokens(loaded, [9, 10, 11], options).Count());
         }
         Cycle();
         long before = LiveTensors();

@@ -67,7 +67,7 @@ public sealed class TensorLeakTests : IDisposable
             {
                 Assert.NotNull(reloaded.Tokenizer);
             }
-                Assert.Equal(12, compressor.AnswerTokens(loaded, [9, 10, 11], options).Count());
+            Assert.Equal(12, compressor.AnswerTokens(loaded, [9, 10, 11], options).Count());
         }
         Cycle();
         long before = LiveTensors();

@@ -12,7 +12,7 @@ internal static class AskCommand
     {
         var models = new GmsaModelOptions();
         var file = new Option<string?>("--file") { Description = "UTF-8 document to compress and ask about." };
-        var rate = new Option<int>("--rate") { Description = "Compression rate when using --file.", DefaultValueFactory = _ => 4 };
+        var rate = new Option<int?>("--rate") { Description = "Compression rate when using --file (default 4); a --context keeps the rate it was made with." };
         var context = new Option<string?>("--context") { Description = "A compressed context written by `gmsa compress`." };
         var question = new Option<string>("--question") { Description = "The question.", Required = true };
         var stats = new Option<bool>("--stats") { Description = "Also print token counts and timings." };
@@ -27,6 +27,10 @@ internal static class AskCommand
             {
                 throw new ArgumentException("Give exactly one of --file and --context.");
             }
+            if (contextPath is not null && result.GetValue(rate) is { } ignored)
+            {
+                throw new ArgumentException($"--rate {ignored} applies only to --file: the context in '{contextPath}' was compressed at its own rate; compress the document again to change it.");
+            }
             string? document = documentPath is null ? null : DocumentFile.Read(documentPath);
             (var lm, var compressor) = models.Load(result);
             using (lm)
@@ -37,7 +41,7 @@ internal static class AskCommand
                 var clock = Stopwatch.StartNew();
                 using CompressedContext compressed = document is null
                     ? CompressedContext.Load(contextPath!)
-                    : CompressionProgressBar.Run(progress => compressor.Compress(document, result.GetValue(rate), progress, cancellationToken));
+                    : CompressionProgressBar.Run(progress => compressor.Compress(document, result.GetValue(rate) ?? 4, progress, cancellationToken));
                 long compressMs = clock.ElapsedMilliseconds;
                 clock.Restart();
                 GenerationResult answer = await compressor.AskAsync(compressed, result.GetValue(question)!, options, cancellationToken);

@@ -13,7 +13,7 @@ internal static class CliErrors
         catch (Exception e) when (e is ArgumentException or InvalidOperationException or IOException or InvalidDataException
             or NotSupportedException or FormatException or UnauthorizedAccessException)
         {
-            Console.Error.WriteLine($"error: {e.Message}");
+            Console.Error.WriteLine($"error: {UserMessage(e)}");
             return 2;
         }
         catch (OperationCanceledException)
@@ -21,6 +21,22 @@ internal static class CliErrors
             Console.Error.WriteLine("cancelled");
             return 130;
         }
+    }
+
+    /// <summary>The message without what .NET appends for programmers (" (Parameter 'rate')", "Actual value was 0."):
+    /// the library's messages already name the option and value in the project's words.</summary>
+    public static string UserMessage(Exception e)
+    {
+        string message = e.Message;
+        if (e is ArgumentOutOfRangeException { ActualValue: { } actual })
+        {
+            message = message.Replace($"{Environment.NewLine}Actual value was {actual}.", "", StringComparison.Ordinal);
+        }
+        if (e is ArgumentException { ParamName: { } name })
+        {
+            message = message.Replace($" (Parameter '{name}')", "", StringComparison.Ordinal);
+        }
+        return message;
     }
 
     public static int[] ParseTokenIds(string text)

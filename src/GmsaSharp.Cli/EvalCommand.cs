@@ -29,20 +29,34 @@ internal static class EvalCommand
         command.SetAction((result, cancellationToken) => CliErrors.Run(() =>
         {
             bool isReconstruction = result.GetValue(reconstruction);
-            IReadOnlyList<GmsaSample> samples = GmsaJsonl.Read(result.GetValue(data)!, requireQa: !isReconstruction);
+            string dataPath = result.GetValue(data)!;
+            IReadOnlyList<GmsaSample> samples = GmsaJsonl.Read(dataPath, requireQa: !isReconstruction);
             if (result.GetValue(limit) is { } count)
             {
                 samples = samples.Take(count).ToArray();
             }
             int[] evaluated = TrainingCliOptions.ParseRates(result.GetValue(rates)!);
             string[] groupFields = ParseGroupBy(result.GetValue(groupBy), isReconstruction, samples);
+            if (!isReconstruction)
+            {
+                // Before the model loads: these need no tokenizer.
+                foreach (GmsaSample sample in samples)
+                {
+                    GmsaEvaluation.CheckGolds(sample, dataPath);
+                }
+            }
             GenerationOptions options = sampling.Read(result);
             (var lm, var compressor) = models.Load(result);
             using (lm)
             using (compressor)
             {
                 var evaluation = new GmsaEvaluation(compressor, options) { FullPromptTemplate = result.GetValue(template)! };
+                if (!isReconstruction)
+                {
+                    evaluation.CheckQaSamples(samples, evaluated, fullPrompt: !result.GetValue(noFullPrompt), dataPath);
+                }
                 var rows = new List<EvaluationRow>();
+                string folder = result.GetValue(output)!;
                 void Add(EvaluationRow row)
                 {
                     rows.Add(row);
@@ -50,27 +64,34 @@ internal static class EvalCommand
                         (row.Qa is { } qa ? $"Acc {qa.Accuracy:F2} EM {qa.ExactMatch:F2} F1 {qa.F1:F2}" : $"BLEU-4 {row.Reconstruction!.Bleu4:F2} ROUGE-L {row.Reconstruction.RougeL:F3}") +
                         $", {row.MeanLatencyMs:F0} ms/sample");
                 }
-                if (!isReconstruction && !result.GetValue(noFullPrompt))
+                try
                 {
-                    Add(SampleProgressBar.Run("full prompt", samples.Count, progress => evaluation.FullPrompt(samples, progress, cancellationToken)));
-                }
-                foreach (int rate in evaluated)
-                {
-                    Add(SampleProgressBar.Run($"gmsa {rate}x", samples.Count, progress => isReconstruction
-                        ? evaluation.Reconstruction(samples, rate, progress, cancellationToken)
-                        : evaluation.Gmsa(samples, rate, progress, cancellationToken)));
-                    if (!isReconstruction && result.GetValue(truncation))
+                    if (!isReconstruction && !result.GetValue(noFullPrompt))
                     {
-                        Add(SampleProgressBar.Run($"truncation {rate}x", samples.Count, progress => evaluation.Truncation(samples, rate, progress, cancellationToken)));
+                        Add(SampleProgressBar.Run("full prompt", samples.Count, progress => evaluation.FullPrompt(samples, progress, cancellationToken)));
                     }
+                    foreach (int rate in evaluated)
+                    {
+                        Add(SampleProgressBar.Run($"gmsa {rate}x", samples.Count, progress => isReconstruction
+                            ? evaluation.Reconstruction(samples, rate, progress, cancellationToken)
+                            : evaluation.Gmsa(samples, rate, progress, cancellationToken)));
+                        if (!isReconstruction && result.GetValue(truncation))
+                        {
+                            Add(SampleProgressBar.Run($"truncation {rate}x", samples.Count, progress => evaluation.Truncation(samples, rate, progress, cancellationToken)));
+                        }
+                    }
+                }
+                catch when (rows.Count > 0)
+                {
+                    // Hours of completed methods are kept: their results are written before the error is reported.
+                    WriteResults(folder, rows);
+                    Console.Error.WriteLine($"The evaluation stopped; results of the {rows.Count} completed method(s) are in {folder}.");
+                    throw;
                 }
                 QaBreakdown[] breakdowns = groupFields.Select(field => QaBreakdown.Compute(field, samples, rows)).ToArray();
                 string markdown = GmsaEvaluation.Markdown(rows) + string.Concat(breakdowns.Select(b => $"\nAccuracy by {b.Field}:\n\n{b.Markdown()}"));
-                string folder = result.GetValue(output)!;
-                Directory.CreateDirectory(folder);
+                WriteResults(folder, rows);
                 File.WriteAllText(Path.Combine(folder, "results.md"), markdown);
-                File.WriteAllText(Path.Combine(folder, "results.json"), GmsaEvaluation.Json(rows));
-                File.WriteAllLines(Path.Combine(folder, "outputs.jsonl"), GmsaEvaluation.OutputLines(rows));
                 if (breakdowns.Length > 0)
                 {
                     File.WriteAllText(Path.Combine(folder, "breakdowns.json"), JsonSerializer.Serialize(breakdowns, new JsonSerializerOptions { WriteIndented = true }));
@@ -80,6 +101,14 @@ internal static class EvalCommand
             return Task.FromResult(0);
         }));
         return command;
+    }
+
+    private static void WriteResults(string folder, IReadOnlyList<EvaluationRow> rows)
+    {
+        Directory.CreateDirectory(folder);
+        File.WriteAllText(Path.Combine(folder, "results.md"), GmsaEvaluation.Markdown(rows));
+        File.WriteAllText(Path.Combine(folder, "results.json"), GmsaEvaluation.Json(rows));
+        File.WriteAllLines(Path.Combine(folder, "outputs.jsonl"), GmsaEvaluation.OutputLines(rows));
     }
 
     // Checked before any model is loaded, so that a misspelt field fails in a second, not after the evaluation.

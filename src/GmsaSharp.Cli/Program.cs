@@ -1,3 +1,3 @@
 using GmsaSharp.Cli;
 
-return await GmsaCli.Create().Parse(args).InvokeAsync();
+return await GmsaCli.RunAsync(args);

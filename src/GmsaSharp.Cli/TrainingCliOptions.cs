@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 using GmsaSharp.Training;
 
 namespace GmsaSharp.Cli;
@@ -52,9 +53,31 @@ internal sealed class TrainingCliOptions
             Seed = result.GetValue(Seed),
             CheckpointEvery = result.GetValue(CheckpointEvery),
             LogEvery = result.GetValue(LogEvery),
+            RunSettings = RunSettings(result),
         };
         options.Validate();
         return options;
+    }
+
+    // Every option of the command except those that steer a run without defining it (where it goes, how long,
+    // how often it logs, which threads it uses): a resume must match these.
+    private Dictionary<string, string> RunSettings(ParseResult result)
+    {
+        var free = new HashSet<Option>([Output, Steps, CheckpointEvery, LogEvery, Resume, Common.Device, Common.Threads]);
+        var settings = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (Option option in result.CommandResult.Command.Options.Where(o => !free.Contains(o)))
+        {
+            object? value = result.GetResult(option)?.GetValueOrDefault<object?>();
+            if (value is string[] values)
+            {
+                settings[option.Name] = string.Join(" ", values);
+            }
+            else if (value is not null)
+            {
+                settings[option.Name] = Convert.ToString(value, CultureInfo.InvariantCulture) ?? "";
+            }
+        }
+        return settings;
     }
 
     public static int[] ParseRates(string text)

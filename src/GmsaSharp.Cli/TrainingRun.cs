@@ -10,8 +10,18 @@ internal static class TrainingRun
     public static int Run(ITrainingStage stage, TrainingOptions options, string output, bool resume, CancellationToken cancellationToken)
     {
         using var interrupt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        bool stopping = false;
         ConsoleCancelEventHandler onCancel = (_, e) =>
         {
+            if (stopping)
+            {
+                // Letting the key press through ends the process at once, without the checkpoint; the last
+                // periodic checkpoint stays valid (checkpoints are written beside the target and moved into place).
+                Console.Error.WriteLine("aborting without a checkpoint.");
+                e.Cancel = false;
+                return;
+            }
+            stopping = true;
             e.Cancel = true;
             Console.Error.WriteLine("stopping after this step; saving a checkpoint (Ctrl-C again to abort)...");
             interrupt.Cancel();

@@ -122,6 +122,20 @@ public sealed class SafetensorsFile : IDisposable
         int padding = (8 - json.Length % 8) % 8;
 
         string temporary = path + ".tmp";
+        try
+        {
+            WriteFile(temporary, json, padding, list);
+            File.Move(temporary, path, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The temporary name is an implementation detail: report the file the caller asked for.
+            throw new IOException($"Cannot write '{path}': {e.Message.Replace(temporary, path, StringComparison.Ordinal)}", e);
+        }
+    }
+
+    private static void WriteFile(string temporary, byte[] json, int padding, List<KeyValuePair<string, torch.Tensor>> list)
+    {
         using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 1 << 20))
         {
             Span<byte> length = stackalloc byte[8];
@@ -138,7 +152,6 @@ public sealed class SafetensorsFile : IDisposable
                 tensor.detach().cpu().contiguous().WriteBytesToStream(stream, bufferSize: 1 << 20);
             }
         }
-        File.Move(temporary, path, overwrite: true);
     }
 
     private static (Dictionary<string, SafetensorsEntry>, Dictionary<string, string>) ParseHeader(string path, byte[] header, long dataLength)
@@ -160,17 +173,25 @@ public sealed class SafetensorsFile : IDisposable
             {
                 throw Corrupt(path, "its header is not a JSON object");
             }
-            foreach (JsonProperty property in document.RootElement.EnumerateObject())
+            try
             {
-                if (property.Name == "__metadata__")
+                foreach (JsonProperty property in document.RootElement.EnumerateObject())
                 {
-                    foreach (JsonProperty item in property.Value.EnumerateObject())
+                    if (property.Name == "__metadata__")
                     {
-                        metadata[item.Name] = item.Value.GetString() ?? "";
+                        foreach (JsonProperty item in property.Value.EnumerateObject())
+                        {
+                            metadata[item.Name] = item.Value.GetString() ?? "";
+                        }
+                        continue;
                     }
-                    continue;
+                    entries[property.Name] = ParseEntry(path, property, dataLength);
                 }
-                entries[property.Name] = ParseEntry(path, property, dataLength);
+            }
+            catch (InvalidOperationException e)
+            {
+                // JsonDocument parses without decoding strings: invalid UTF-8 or a non-string metadata value shows up here.
+                throw Corrupt(path, $"its header holds a malformed name or metadata value ({e.Message})", e);
             }
         }
         return (entries, metadata);

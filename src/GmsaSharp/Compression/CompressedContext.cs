@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
 using GmsaSharp.Checkpoints;
 using GmsaSharp.Models;
 using static TorchSharp.torch;
@@ -8,7 +10,8 @@ namespace GmsaSharp.Compression;
 /// <summary>
 /// A document compressed into soft tokens, with what is needed to trust it later: the rate, how many tokens
 /// it came from, the window size and the fingerprints of the base model and GMSA checkpoint that made it.
-/// Saved as a safetensors file (tensor <c>soft_tokens</c>, metadata strings). Once a question has been
+/// Saved as a safetensors file (tensor <c>soft_tokens</c>, metadata strings, and a SHA-256 checksum over both
+/// that loading verifies, so a damaged copy is refused instead of answering wrongly). Once a question has been
 /// asked, it also holds the decoder's KV cache of its soft tokens, so later questions skip that work.
 /// A context made in this process (not loaded from a file) can be extended with more text
 /// (<see cref="GmsaCompressor.ExtendAsync"/>).
@@ -17,7 +20,10 @@ namespace GmsaSharp.Compression;
 /// </summary>
 public sealed class CompressedContext : IDisposable
 {
-    private const string Format = "gmsasharp-compressed-context/1";
+    private const string Format = "gmsasharp-compressed-context/2";
+    // Files written before checksums existed; they still load, unverified.
+    private const string UncheckedFormat = "gmsasharp-compressed-context/1";
+    private const string ChecksumKey = "checksum";
     private const string TensorName = "soft_tokens";
 
     // Serialises questions on one context (they share its KV cache), without blocking a thread while waiting.
@@ -140,6 +146,7 @@ public sealed class CompressedContext : IDisposable
             ["base_fingerprint"] = BaseFingerprint,
             ["gmsa_fingerprint"] = GmsaFingerprint,
         };
+        metadata[ChecksumKey] = Checksum(metadata, SoftTokens);
         SafetensorsFile.Write(path, [new(TensorName, SoftTokens)], metadata);
     }
 
@@ -151,19 +158,59 @@ public sealed class CompressedContext : IDisposable
             throw new FileNotFoundException($"Compressed context '{path}' does not exist.", path);
         }
         using SafetensorsFile file = SafetensorsFile.Open(path);
-        if (!file.Metadata.TryGetValue("format", out string? format) || format != Format || !file.Entries.ContainsKey(TensorName))
+        if (!file.Metadata.TryGetValue("format", out string? format) || format is not (Format or UncheckedFormat) || !file.Entries.ContainsKey(TensorName))
         {
             throw new InvalidDataException($"'{path}' is not a GmsaSharp compressed context (expected format '{Format}' and a '{TensorName}' tensor).");
         }
         int rate = Integer(file, path, "rate"), sourceTokens = Integer(file, path, "source_tokens"), window = Integer(file, path, "window_size");
         Tensor soft = file.Read(TensorName);
-        if (soft.dim() != 2 || soft.shape[0] != (long)SoftTokenCountFor(sourceTokens, window, rate))
+        try
         {
-            long rows = soft.shape[0];
+            if (format == Format)
+            {
+                string expected = file.Metadata.GetValueOrDefault(ChecksumKey, "");
+                var checkedMetadata = file.Metadata.Where(item => item.Key != ChecksumKey).ToDictionary();
+                if (Checksum(checkedMetadata, soft) != expected)
+                {
+                    throw new InvalidDataException($"Compressed context '{path}' is damaged: its checksum does not match its contents; compress the document again.");
+                }
+            }
+            if (soft.dim() != 2 || soft.shape[0] != (long)SoftTokenCountFor(sourceTokens, window, rate))
+            {
+                throw new InvalidDataException($"Compressed context '{path}' holds {soft.shape[0]} soft tokens, but {sourceTokens} tokens at rate {rate} in windows of {window} give {SoftTokenCountFor(sourceTokens, window, rate)}.");
+            }
+            RequireFinite(soft, $"Compressed context '{path}'");
+        }
+        catch
+        {
             soft.Dispose();
-            throw new InvalidDataException($"Compressed context '{path}' holds {rows} soft tokens, but {sourceTokens} tokens at rate {rate} in windows of {window} give {SoftTokenCountFor(sourceTokens, window, rate)}.");
+            throw;
         }
         return new CompressedContext(soft, rate, sourceTokens, window, file.Metadata.GetValueOrDefault("base_fingerprint", ""), file.Metadata.GetValueOrDefault("gmsa_fingerprint", ""));
+    }
+
+    /// <summary>Refuses soft tokens holding NaN or infinity (a damaged model or an overflowing dtype), which would
+    /// otherwise give a blank or garbled answer: one reduction per context, not a per-token cost.</summary>
+    internal static void RequireFinite(Tensor softTokens, string what)
+    {
+        using var scope = NewDisposeScope();
+        if (!softTokens.isfinite().all().item<bool>())
+        {
+            throw new InvalidDataException($"{what} holds NaN or infinite soft tokens: the model's weights are damaged or its dtype overflowed (try bfloat16 or float32).");
+        }
+    }
+
+    // SHA-256 over every metadata entry (in key order) and the soft tokens' bytes as stored.
+    private static string Checksum(IReadOnlyDictionary<string, string> metadata, Tensor softTokens)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        foreach ((string key, string value) in metadata.OrderBy(item => item.Key, StringComparer.Ordinal))
+        {
+            hash.AppendData(Encoding.UTF8.GetBytes(key + "=" + value + "\n"));
+        }
+        using var scope = NewDisposeScope();
+        hash.AppendData(softTokens.detach().cpu().contiguous().bytes);
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
     }
 
     /// <summary>The soft-token count of <paramref name="sourceTokens"/> tokens: each window's ceil(length / rate), summed.</summary>

@@ -115,6 +115,10 @@ public sealed class GmsaCompressor : nn.Module
 
     private static GmsaCompressor Load(string directory, CausalLM lm, bool adoptBase, IProgress<LoadProgress>? progress = null, CancellationToken cancellationToken = default)
     {
+        if (File.Exists(directory))
+        {
+            throw new ArgumentException($"GMSA checkpoint folder '{directory}' is a file, expected a folder ({GmsaConfig.FileName}, {WeightsFile}).");
+        }
         if (!Directory.Exists(directory))
         {
             throw new DirectoryNotFoundException($"GMSA checkpoint folder '{directory}' does not exist.");
@@ -127,7 +131,7 @@ public sealed class GmsaCompressor : nn.Module
         {
             throw new InvalidOperationException(
                 $"GMSA checkpoint '{directory}' was trained for base {config.BaseArchitecture} (hidden {config.BaseHiddenSize}, {config.BaseLayers} blocks, " +
-                $"vocabulary {config.BaseVocabSize}, fingerprint {config.BaseFingerprint}), but the given model is {lm.Config.ArchitectureName} " +
+                $"vocabulary {config.BaseVocabSize}, fingerprint {config.BaseFingerprint}), but the given model{(lm.SourceFolder is { } folder ? $" ('{folder}')" : "")} is {lm.Config.ArchitectureName} " +
                 $"(hidden {lm.Config.HiddenSize}, {lm.Config.Layers} blocks, vocabulary {lm.Config.VocabSize}, fingerprint {baseFingerprint})" +
                 (adoptBase ? "; a compressor can only move to a base of the same architecture and shape." : "."));
         }
@@ -135,8 +139,9 @@ public sealed class GmsaCompressor : nn.Module
         try
         {
             var parameters = compressor.named_parameters().ToDictionary(p => p.name, p => (Tensor)p.parameter);
-            WeightLoader.Load([Path.Combine(directory, WeightsFile)], parameters, progress: progress, cancellationToken: cancellationToken);
-            compressor.Fingerprint = compressor.ComputeFingerprint();
+            string weightsPath = Path.Combine(directory, WeightsFile);
+            WeightLoader.Load([weightsPath], parameters, progress: progress, cancellationToken: cancellationToken);
+            compressor.Fingerprint = StoredFingerprint(weightsPath);
             compressor.eval();
             return compressor;
         }
@@ -145,6 +150,20 @@ public sealed class GmsaCompressor : nn.Module
             compressor.Dispose();
             throw;
         }
+    }
+
+    // The fingerprint of the weights as stored, so it does not depend on the dtype they are loaded in. SavePretrained
+    // records it in the file's metadata: a different value means bytes changed after saving (a damaged copy).
+    private static string StoredFingerprint(string weightsPath)
+    {
+        using SafetensorsFile file = SafetensorsFile.Open(weightsPath);
+        string fingerprint = ModelFingerprint.OfStoredTensors(file);
+        if (file.Metadata.TryGetValue("fingerprint", out string? recorded) && recorded != fingerprint)
+        {
+            throw new InvalidDataException(
+                $"GMSA weights '{weightsPath}' are damaged: their tensors hash to fingerprint {fingerprint}, but the file records {recorded} from when it was saved.");
+        }
+        return fingerprint;
     }
 
     /// <summary>Writes <c>gmsa_config.json</c> and <c>gmsa.safetensors</c> (trained weights only, never the base's).</summary>
@@ -230,6 +249,15 @@ public sealed class GmsaCompressor : nn.Module
         {
             Logger.LogWarning("Rate {Rate} is outside the rates this GMSA checkpoint was trained on ({TrainedRates}); answers may be worse.",
                 rate, string.Join(", ", Config.TrainedRates));
+        }
+        if (window > Config.WindowSize)
+        {
+            Logger.LogWarning("Window {Window} is larger than the {TrainedWindow} tokens this GMSA checkpoint was trained on: its encoder never saw later positions, so soft tokens may be worse.",
+                window, Config.WindowSize);
+        }
+        if (tokenIds.Count < Math.Max(2, rate))
+        {
+            Logger.LogWarning("The document has only {Tokens} token(s), less than one group at rate {Rate}: there is next to nothing to answer from.", tokenIds.Count, rate);
         }
         var lsaCache = new KvCache(lsa.BlockCount);
         try
@@ -331,6 +359,7 @@ public sealed class GmsaCompressor : nn.Module
             progress?.Report(new CompressionProgress(first + count, windows));
         }
         Tensor soft = lsa.Forward(cat(merged, 0).unsqueeze(0), mask: null, lsaCache)[0];
+        CompressedContext.RequireFinite(soft, "The compressed document");
         if (keptSoftTokens is not null)
         {
             soft = cat([keptSoftTokens, soft], 0);

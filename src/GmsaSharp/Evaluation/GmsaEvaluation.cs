@@ -20,6 +20,59 @@ public sealed class GmsaEvaluation(GmsaCompressor compressor, GenerationOptions 
 
     private CausalLM Lm => compressor.Model;
 
+    /// <summary>
+    /// Checks every QA sample before any is answered, so bad data fails in seconds with its line instead of after
+    /// hours: gold answers that all normalise to nothing, and contexts that do not fit the decoder at a rate (or as
+    /// a full prompt) with the question and <see cref="GenerationOptions.MaxNewTokens"/>.
+    /// </summary>
+    /// <param name="samples">The QA samples.</param>
+    /// <param name="rates">The GMSA (and truncation) rates to be run.</param>
+    /// <param name="fullPrompt">Whether the full-prompt baseline will run.</param>
+    /// <param name="source">The data file, named in errors with each sample's line.</param>
+    public void CheckQaSamples(IReadOnlyList<GmsaSample> samples, IReadOnlyList<int> rates, bool fullPrompt, string source)
+    {
+        int positions = Lm.Config.MaxPositionEmbeddings;
+        var baseline = new FullPromptBaseline(Lm, compressor.Config, FullPromptTemplate);
+        foreach (GmsaSample sample in samples)
+        {
+            string where = $"'{source}' line {sample.Line}";
+            if (sample.Prompt is null || sample.Answers.Count == 0)
+            {
+                throw new InvalidDataException($"{where} needs a 'prompt' and an 'answer' for QA evaluation.");
+            }
+            CheckGolds(sample, source);
+            IReadOnlyList<int> context = Tokenizer.Encode(sample.Input, addBos: false);
+            int question = Tokenizer.Encode(compressor.Config.QuestionPrompt(sample.Prompt), addBos: false).Count;
+            foreach (int rate in rates)
+            {
+                int soft = CompressedContext.SoftTokenCountFor(context.Count, compressor.Config.WindowSize, rate);
+                if (soft + question + options.MaxNewTokens > positions)
+                {
+                    throw new InvalidDataException($"{where}: {context.Count} context tokens at rate {rate} give {soft} soft tokens; with {question} question " +
+                        $"tokens and {options.MaxNewTokens} new tokens that is more than the decoder's {positions} positions.");
+                }
+            }
+            int full = baseline.PromptTokens(context, sample.Prompt).Length;
+            if (fullPrompt && full + options.MaxNewTokens > positions)
+            {
+                throw new InvalidDataException($"{where}: the full prompt has {full} tokens; with {options.MaxNewTokens} new tokens that is more than the decoder's {positions} positions (use --no-full-prompt).");
+            }
+        }
+    }
+
+    /// <summary>Refuses a sample none of whose gold answers survives SQuAD normalisation, naming its file and line.</summary>
+    public static void CheckGolds(GmsaSample sample, string source)
+    {
+        try
+        {
+            QaMetrics.NormalizedGolds(sample.Answers);
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidDataException($"'{source}' line {sample.Line}: {e.Message.Replace(" (Parameter 'golds')", "", StringComparison.Ordinal)}", e);
+        }
+    }
+
     /// <summary>QA through GMSA at <paramref name="rate"/>.</summary>
     public EvaluationRow Gmsa(IReadOnlyList<GmsaSample> samples, int rate, IProgress<int>? progress = null, CancellationToken cancellationToken = default) =>
         Qa("gmsa", rate, samples, progress, cancellationToken, sample =>

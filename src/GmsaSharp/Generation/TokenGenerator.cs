@@ -55,7 +55,12 @@ public static class TokenGenerator
             for (int step = 0; step < options.MaxNewTokens; step++)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                int next = sampler.Next(logits.reshape(-1), seen);
+                int next;
+                // The flattened view is a tensor of its own: disposed here, not left to the garbage collector.
+                using (Tensor flat = logits.reshape(-1))
+                {
+                    next = sampler.Next(flat, seen);
+                }
                 if (options.StopAtEos && eos.Contains(next))
                 {
                     yield break;

@@ -30,9 +30,17 @@ public sealed class TokenSampler : IDisposable
         {
             scores = ApplyRepetitionPenalty(scores, history, _options.RepetitionPenalty);
         }
+        // argmax picks a NaN when there is one, so checking the winner's value catches NaN and infinite logits
+        // at the cost of one scalar per token instead of a pass over the vocabulary.
+        long best = scores.argmax().item<long>();
+        if (!float.IsFinite(scores[best].item<float>()))
+        {
+            throw new InvalidOperationException(
+                "The model produced NaN or infinite logits: its weights or input embeddings hold NaN/infinity, or its dtype overflowed (float16 ends at 65504: try bfloat16 or float32).");
+        }
         if (_generator is null)
         {
-            return (int)scores.argmax().item<long>();
+            return (int)best;
         }
         scores = scores / _options.Temperature;
         if (_options.TopK > 0 && _options.TopK < scores.shape[0])

@@ -45,6 +45,9 @@ public sealed class CausalLM : nn.Module
     /// <summary>The folder the tokenizer files came from; <see cref="SavePretrained"/> copies them.</summary>
     public string? TokenizerDirectory { get; private set; }
 
+    /// <summary>The folder the weights were loaded from, for messages; null for a model made in memory.</summary>
+    public string? SourceFolder { get; private set; }
+
     /// <summary>The tokenizer files of a HuggingFace folder that travel with a model.</summary>
     public static readonly IReadOnlyList<string> TokenizerFiles =
         ["tokenizer.json", "tokenizer.model", "tokenizer_config.json", "special_tokens_map.json", "generation_config.json"];
@@ -71,6 +74,10 @@ public sealed class CausalLM : nn.Module
 
     private static CausalLM Load(string directory, ComputeOptions? options, IProgress<LoadProgress>? progress, CancellationToken cancellationToken)
     {
+        if (File.Exists(directory))
+        {
+            throw new ArgumentException($"Model folder '{directory}' is a file, expected a folder (config.json, safetensors weights, tokenizer).");
+        }
         if (!System.IO.Directory.Exists(directory))
         {
             throw new DirectoryNotFoundException($"Model folder '{directory}' does not exist.");
@@ -83,9 +90,12 @@ public sealed class CausalLM : nn.Module
             lm.eval();
             var parameters = lm.named_parameters().ToDictionary(p => p.name, p => (Tensor)p.parameter);
             // Tied checkpoints may still store lm_head; old Llama conversions store rotary tables.
+            var samples = new Dictionary<string, byte[]>(StringComparer.Ordinal);
             WeightLoader.Load(files, parameters, name =>
                 (config.TieWordEmbeddings && name == "lm_head.weight") || name.EndsWith(".rotary_emb.inv_freq", StringComparison.Ordinal),
-                progress, cancellationToken);
+                (name, stored) => samples[name] = ModelFingerprint.Sample(stored), progress, cancellationToken);
+            ModelFingerprint.RecordLoaded(lm, samples);
+            lm.SourceFolder = directory;
             lm.Tokenizer = HfTokenizer.TryLoad(directory);
             lm.TokenizerDirectory = lm.Tokenizer is null ? null : directory;
             return lm;

@@ -68,7 +68,9 @@ public sealed class KvCache : IDisposable
         Length = length;
         if (_mask is not null)
         {
-            Tensor kept = _mask.narrow(1, 0, length).clone().DetachFromDisposeScope();
+            // Truncate can run outside any dispose scope: the narrowed view is disposed here, only the copy kept.
+            using Tensor view = _mask.narrow(1, 0, length);
+            Tensor kept = view.clone().DetachFromDisposeScope();
             _mask.Dispose();
             _mask = kept;
         }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using GmsaSharp.Checkpoints;
@@ -142,6 +143,14 @@ public static class Trainer
             ["seed"] = options.Seed,
             ["batch_size"] = options.BatchSize,
             ["gradient_accumulation"] = options.GradientAccumulation,
+            ["settings"] = new JsonObject(options.RunSettings.OrderBy(item => item.Key, StringComparer.Ordinal)
+                .Select(item => KeyValuePair.Create(item.Key, (JsonNode?)item.Value))),
+            // Checked on resume: a damaged weights or optimizer file would otherwise load as garbage or fail without a name.
+            ["sha256"] = new JsonObject
+            {
+                [WeightsFile] = FileHash(Path.Combine(temporary, WeightsFile)),
+                [OptimizerFile] = FileHash(Path.Combine(temporary, OptimizerFile)),
+            },
         };
         File.WriteAllText(Path.Combine(temporary, StateFile), state.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
         if (Directory.Exists(final))
@@ -153,23 +162,38 @@ public static class Trainer
 
     private static int LoadCheckpoint(string checkpoint, ITrainingStage stage, TrainingOptions options, MasterWeights masters, OptimizerHelper optimizer)
     {
-        string statePath = Path.Combine(checkpoint, StateFile);
-        if (!File.Exists(statePath))
+        CheckpointState state = CheckpointState.Read(Path.Combine(checkpoint, StateFile));
+        if (state.Stage != stage.Name)
         {
-            throw new FileNotFoundException($"There is no checkpoint to resume in '{checkpoint}'.", statePath);
+            throw new InvalidOperationException($"Checkpoint '{checkpoint}' is from stage '{state.Stage}', not '{stage.Name}'.");
         }
-        JsonObject state = JsonNode.Parse(File.ReadAllText(statePath))?.AsObject() ?? throw new InvalidDataException($"'{statePath}' is empty.");
-        string storedStage = state["stage"]?.GetValue<string>() ?? "";
-        if (storedStage != stage.Name)
+        foreach ((string key, long stored, long expected) in new[] { ("seed", state.Seed, options.Seed), ("batch_size", state.BatchSize, options.BatchSize),
+            ("gradient_accumulation", state.GradientAccumulation, (long)options.GradientAccumulation) })
         {
-            throw new InvalidOperationException($"Checkpoint '{checkpoint}' is from stage '{storedStage}', not '{stage.Name}'.");
-        }
-        foreach ((string key, long expected) in new[] { ("seed", options.Seed), ("batch_size", options.BatchSize), ("gradient_accumulation", (long)options.GradientAccumulation) })
-        {
-            long stored = state[key]?.GetValue<long>() ?? -1;
             if (stored != expected)
             {
                 throw new InvalidOperationException($"Checkpoint '{checkpoint}' was trained with {key} {stored}; resuming with {expected} would not continue the same run.");
+            }
+        }
+        string[] changed = state.Settings is null ? [] : options.RunSettings.Keys.Union(state.Settings.Keys).Order(StringComparer.Ordinal)
+            .Where(key => options.RunSettings.GetValueOrDefault(key) != state.Settings.GetValueOrDefault(key))
+            .Select(key => $"{key} {options.RunSettings.GetValueOrDefault(key) ?? "(not given)"} (the checkpoint has {state.Settings.GetValueOrDefault(key) ?? "(not given)"})")
+            .ToArray();
+        if (changed.Length > 0)
+        {
+            throw new InvalidOperationException(
+                $"Checkpoint '{checkpoint}' was trained with other settings; resuming would keep the old ones. Changed: {string.Join("; ", changed)}. Resume with the original settings, or train into another folder.");
+        }
+        foreach ((string file, string expected) in state.FileHashes)
+        {
+            string path = Path.Combine(checkpoint, file);
+            if (!File.Exists(path))
+            {
+                throw new FileNotFoundException($"Checkpoint file '{path}' is missing.", path);
+            }
+            if (FileHash(path) != expected)
+            {
+                throw new InvalidDataException($"Checkpoint file '{path}' is damaged: its SHA-256 differs from the one recorded when it was saved.");
             }
         }
         using (SafetensorsFile weights = SafetensorsFile.Open(Path.Combine(checkpoint, WeightsFile)))
@@ -187,8 +211,16 @@ public static class Trainer
                 }
             }
         }
-        optimizer.load_state_dict(Path.Combine(checkpoint, OptimizerFile));
-        int step = state["step"]?.GetValue<int>() ?? 0;
+        string optimizerPath = Path.Combine(checkpoint, OptimizerFile);
+        try
+        {
+            optimizer.load_state_dict(optimizerPath);
+        }
+        catch (Exception e) when (e is IOException or ArgumentException or InvalidOperationException or FormatException or OverflowException or IndexOutOfRangeException)
+        {
+            throw new InvalidDataException($"Optimizer state '{optimizerPath}' cannot be read ({e.Message}); the checkpoint is damaged.", e);
+        }
+        int step = state.Step;
         if (step > options.Steps)
         {
             throw new InvalidOperationException($"Checkpoint '{checkpoint}' is at step {step}, beyond the {options.Steps} steps requested.");
@@ -216,16 +248,48 @@ public static class Trainer
         {
             return;
         }
-        var kept = File.ReadAllLines(path)
-            .Where(line => JsonNode.Parse(line)?["step"]?.GetValue<int>() is int step && step <= keepThroughStep)
-            .ToArray();
+        var kept = File.ReadAllLines(path).Zip(ReadMetricsLines(path)).Where(pair => pair.Second.Step <= keepThroughStep).Select(pair => pair.First);
         File.WriteAllLines(path, kept);
     }
 
-    /// <summary>Reads a metrics log written by <see cref="Run"/> as (step, loss) pairs.</summary>
-    public static IReadOnlyList<(int Step, double Loss)> ReadMetrics(string path) =>
-        File.ReadAllLines(path)
-            .Select(line => JsonNode.Parse(line)!)
-            .Select(node => (node["step"]!.GetValue<int>(), node["loss"]!.GetValue<double>()))
-            .ToArray();
+    /// <summary>Reads a metrics log written by <see cref="Run"/> as (step, loss) pairs. A partial last line (the
+    /// process was killed while writing it) is skipped; any other bad line is an error naming the file and line.</summary>
+    public static IReadOnlyList<(int Step, double Loss)> ReadMetrics(string path) => ReadMetricsLines(path);
+
+    private static List<(int Step, double Loss)> ReadMetricsLines(string path)
+    {
+        string[] lines = File.ReadAllLines(path);
+        var metrics = new List<(int Step, double Loss)>();
+        for (int i = 0; i < lines.Length; i++)
+        {
+            if (MetricsRecord(lines[i]) is { } record)
+            {
+                metrics.Add(record);
+            }
+            else if (i < lines.Length - 1)
+            {
+                throw new InvalidDataException($"'{path}' line {i + 1} is not a metrics record (step and loss): {lines[i]}");
+            }
+        }
+        return metrics;
+    }
+
+    private static (int Step, double Loss)? MetricsRecord(string line)
+    {
+        try
+        {
+            JsonNode? node = JsonNode.Parse(line);
+            return node?["step"] is JsonValue step && node["loss"] is JsonValue loss ? (step.GetValue<int>(), loss.GetValue<double>()) : null;
+        }
+        catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException)
+        {
+            return null;
+        }
+    }
+
+    private static string FileHash(string path)
+    {
+        using FileStream stream = File.OpenRead(path);
+        return Convert.ToHexStringLower(SHA256.HashData(stream));
+    }
 }

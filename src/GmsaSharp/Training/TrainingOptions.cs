@@ -43,6 +43,10 @@ public sealed record TrainingOptions
     /// <summary>Report progress and write a metrics line every this many steps.</summary>
     public int LogEvery { get; init; } = 1;
 
+    /// <summary>Settings that define the run beyond these options (model shape, data, rates: the CLI's options by name).
+    /// Checkpoints record them and a resume refuses any that changed, since it would silently keep the old ones.</summary>
+    public IReadOnlyDictionary<string, string> RunSettings { get; init; } = new Dictionary<string, string>();
+
     /// <summary>The warm-up length actually used.</summary>
     public int EffectiveWarmupSteps => WarmupSteps ?? Steps / 10;
 

@@ -27,7 +27,7 @@ public sealed class CliTests : IDisposable
         Console.SetError(error);
         try
         {
-            int code = GmsaCli.Create().Parse(args).InvokeAsync().GetAwaiter().GetResult();
+            int code = GmsaCli.RunAsync(args).GetAwaiter().GetResult();
             return (code, output.ToString(), error.ToString());
         }
         finally

@@ -94,4 +94,42 @@ public class QaMetricsTests
         Assert.Contains("Item 1", badItem.Message);
         Assert.Throws<ArgumentNullException>(() => QaScores.Average([("a", [null!])]));
     }
+
+    // Expected values are what the SQuAD scripts' normalize_answer gives under Python 3 (str.lower, re's \b).
+    [Theory]
+    [InlineData("ΟΔΟΣ", "οδος")]
+    [InlineData("ΟΔΟΣ ΣΑ", "οδος σα")]
+    [InlineData("Σ", "σ")]
+    [InlineData("ΑΣ.", "ας")]
+    [InlineData("ΑΣ'Α", "ασα")]
+    [InlineData("ὈΔΥΣΣΕΎΣ", "ὀδυσσεύς")]
+    [InlineData("İstanbul", "i\u0307stanbul")]
+    [InlineData("ǅA THE", "ǆa")]
+    [InlineData("a\u0301 cat", "\u0301 cat")]
+    [InlineData("the\u0308", "\u0308")]
+    [InlineData("a\u200db the", "\u200db")]
+    [InlineData("a\u200cthe", "\u200c")]
+    [InlineData("x²a", "x²a")]
+    [InlineData("a²", "a²")]
+    [InlineData("²a the", "²a")]
+    [InlineData("Ⅻa the", "ⅻa")]
+    [InlineData("an_a the", "ana")]
+    public void NormalizesLikePythonOnUnicode(string text, string expected)
+    {
+        Assert.Equal(expected, QaMetrics.Normalize(text));
+    }
+
+    [Fact]
+    public void GoldsThatNormaliseToNothingAreDroppedAsInSquadV2()
+    {
+        string[] golds = ["", "The.", "1976"];
+
+        Assert.Equal(1.0, QaMetrics.ExactMatch("1976", golds));
+        Assert.Equal(2.0 / 3, QaMetrics.F1("in 1976", ["a", "1976"]), 12);
+        // An empty gold would be a substring of any prediction; dropped, it matches nothing.
+        Assert.Equal(0.0, QaMetrics.Accuracy("in 1980", golds));
+        var none = Assert.Throws<ArgumentException>(() => QaMetrics.ExactMatch("x", ["", "An."]));
+        Assert.Contains("Every gold answer", none.Message);
+    }
 }
+

@@ -1,15 +1,15 @@
 #!/usr/bin/env python3
 """Experiment, not part of the build: which compressor settings lift GMSA accuracy on the default pair?
-(Results: MODEL_CARD.md, "Compressor settings checked on a GPU"; log: compressor_settings-h200-log.txt.)
+(Results: research/bio-small/NOTES.md, "Compressor settings checked on a GPU"; log: compressor_settings-h200-log.txt.)
 
 Reproduces GmsaSharp's GMSA forward, training stages and QA evaluation with HuggingFace modules on a GPU, to
 compare training settings quickly. Each experiment's result is appended to $OUT/results.jsonl as soon as it is
 done; per-question outputs go to $OUT/outputs-<experiment>.jsonl and the log to $OUT/log.txt.
 
 Usage (from the repository root, after compressor_settings_prepare.py; the run of the log was
-    python3 models/bio-small/experiments/compressor_settings.py shipped,keft-all,ae-keft-all,ae6-keft-all,keft-all-long
+    python3 research/bio-small/experiments/compressor_settings.py shipped,keft-all,ae-keft-all,ae6-keft-all,keft-all-long
   on an H200, cut off by its 540 s limit during ae6-keft-all):
-    python3 models/bio-small/experiments/compressor_settings.py shipped,keft-qkv,... [--quick] [--save] [--steps-scale F]
+    python3 research/bio-small/experiments/compressor_settings.py shipped,keft-qkv,... [--quick] [--save] [--steps-scale F]
 Experiments: shipped, keft-qkv, keft-all, keft-all-long, ae-keft-all, ae6-keft-all (or "all").
 --quick: 5 steps per training stage and 10 validation questions (smoke test).
 Data: .explore/data/ (written by compressor_settings_prepare.py; git ignores .explore/); models: models/bio-small/base, models/bio-small/gmsa.
@@ -64,7 +64,7 @@ from safetensors.torch import load_file, save_file
 from tokenizers import Tokenizer
 from transformers import LlamaForCausalLM
 
-ROOT = pathlib.Path(__file__).resolve().parents[3]  # models/bio-small/experiments/ -> the repository root
+ROOT = pathlib.Path(__file__).resolve().parents[3]  # research/bio-small/experiments/ -> the repository root
 DATA = ROOT / ".explore" / "data"
 BASE_DIR = ROOT / "models" / "bio-small" / "base"
 GMSA_DIR = ROOT / "models" / "bio-small" / "gmsa"

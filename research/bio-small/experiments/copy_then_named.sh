@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Candidate recipe for the next short-document pair (MODEL_CARD "Copying first, then binding"; not shipped):
+# Candidate recipe for the next short-document pair (NOTES.md "Copying first, then binding"; not shipped):
 # build.sh's stage 1, then copy lists until the decoder copies, then QA on 1-2-person documents that name the
 # person in every sentence, then build.sh's short-document compressor on those documents.
-# Usage (from the repository root, with gmsa built): models/bio-small/experiments/copy_then_named.sh WORK_DIR
+# Usage (from the repository root, with gmsa built): research/bio-small/experiments/copy_then_named.sh WORK_DIR
 # WORK_DIR needs base-lm (build.sh stage 1).
 set -euo pipefail
 repo="$(pwd)"

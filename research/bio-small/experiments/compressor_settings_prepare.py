@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Prepares the compact data compressor_settings.py reads (pure Python, no torch):
-    python3 models/bio-small/experiments/compressor_settings_prepare.py BUILD_DIR [AE_CONTEXTS]
+    python3 research/bio-small/experiments/compressor_settings_prepare.py BUILD_DIR [AE_CONTEXTS]
 BUILD_DIR is build.sh's work folder with step 8 done (mid-pronoun/, mid-val200.jsonl and the evaluations of
 the shipped pair on it, m7qa-eval-val/ and m7g-eval-val/). AE_CONTEXTS (default 1500, what the logged run
 used) keeps the first that many autoencoding contexts, so that the data and the repository travel to a

@@ -10,7 +10,7 @@
 #       date (date_lists.py; 21 min)
 #   m7  300 more steps on the same mix (25 min): models/bio-small/base of version 4
 #   m8, m9  300 more steps each on the same mix, lr 4e-4 (25 min each): the shipped models/bio-small/base
-# Usage (from the repository root, with gmsa built): models/bio-small/experiments/medium.sh WORK_DIR START_MODEL
+# Usage (from the repository root, with gmsa built): models/bio-small/recipes/medium.sh WORK_DIR START_MODEL
 # START_MODEL is build.sh's short-reader (= short-docs/base), absolute or relative to WORK_DIR; WORK_DIR needs build.sh's pron-mix.jsonl (binding.sh
 # step 5) and its bio-tiny folder.
 set -euo pipefail
@@ -41,11 +41,11 @@ gmsa train qa --model m1 --data m2-mix.jsonl "${qa_layout[@]}" "${first[@]}" --s
 cat mid-pronoun/train/qa.jsonl <(head -n 2000 mid-pronoun/train/restate.jsonl) <(sed -n 1001,4000p mid-pronoun/train/copy.jsonl) \
   <(sed -n 32001,40000p pron-mix.jsonl) > m3-mix.jsonl
 gmsa train qa --model m2 --data m3-mix.jsonl "${qa_layout[@]}" "${later[@]}" --seq-len 2048 --steps 250 --seed 8 --out m3 $(resume m3)
-python3 "$repo/models/bio-small/experiments/date_mix.py" mid-pronoun/train pron-mix.jsonl m4-mix.jsonl
+python3 "$repo/models/bio-small/recipes/date_mix.py" mid-pronoun/train pron-mix.jsonl m4-mix.jsonl
 gmsa train qa --model m3 --data m4-mix.jsonl "${qa_layout[@]}" "${later[@]}" --seq-len 1280 --steps 300 --seed 9 --out m4 $(resume m4)
 gmsa train qa --model m4 --data m4-mix.jsonl "${qa_layout[@]}" "${later[@]}" --seq-len 1280 --steps 300 --seed 10 --out m5 $(resume m5)
 # m6, m7: name-date lists teach copying a date's digits (m5 still made up the day and year of most dates).
-python3 "$repo/models/bio-small/experiments/date_lists.py" mid-pronoun/train m6-mix.jsonl
+python3 "$repo/models/bio-small/recipes/date_lists.py" mid-pronoun/train m6-mix.jsonl
 gmsa train qa --model m5 --data m6-mix.jsonl "${qa_layout[@]}" --lr 7e-4 --decay cosine --checkpoint-every 50 --log-every 10 --seq-len 1280 --steps 250 --seed 11 --out m6 $(resume m6)
 gmsa train qa --model m6 --data m6-mix.jsonl "${qa_layout[@]}" "${later[@]}" --seq-len 1280 --steps 300 --seed 12 --out m7 $(resume m7)
 # m8, m9: birth dates were still rising (+11 points on 100 validation dates from m6 to m7).

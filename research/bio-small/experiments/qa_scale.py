@@ -1,7 +1,7 @@
 """Experiment, not part of the build: does the bio-small shape learn to read 1-2- and 3-10-person documents
 when given several times the QA sequences the CPU build gives it? Same data, layout and answer-only loss as
 `gmsa train qa` (stage 2, then stage 3 on medium documents), in PyTorch + transformers on a lent GPU; nothing
-it trains is shipped (the bundled weights come from our own trainer). Results: MODEL_CARD.md, "Scaling check".
+it trains is shipped (the bundled weights come from our own trainer). Results: research/bio-small/NOTES.md, "Scaling check".
 
     python3 qa_scale.py prepare BUILD_DIR DIR   # BUILD_DIR as build.sh made it (stage 1 done, tiny-mix.jsonl,
                                                  # val-*.jsonl); writes compact gzip data + base-lm + base-qa1 to DIR

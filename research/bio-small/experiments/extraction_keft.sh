@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# KEFT variants on the shipped short pair's autoencoder (MODEL_CARD "Extraction: KEFT beyond the paper";
+# KEFT variants on the shipped short pair's autoencoder (NOTES.md "Extraction: KEFT beyond the paper";
 # 2026-11-27, eighth session; kjoint shipped in the ninth). Each continues build.sh's short-ae (step 7d's autoencoding)
 # on short-reader (= short-docs/base) with the then-shipped KEFT's settings (KEFT alone, 2400 steps) but 1200 steps, and changes one thing:
 #   kall:   LoRA on every decoder projection, not only q/k/v (--keft-targets all)
 #   kjoint: q/k/v as in the paper, and the compressor (encoder LoRA, LSA) trained on the answers too
 #           (--train-compressor): short-docs/gmsa since the ninth session (build.sh step 7d now trains it
 #           as short-gmsa-joint; the comparison below needs short-gmsa, KEFT alone, from build.sh before that session)
-# Usage (from the repository root, with gmsa built): models/bio-small/experiments/extraction_keft.sh WORK_DIR
+# Usage (from the repository root, with gmsa built): research/bio-small/experiments/extraction_keft.sh WORK_DIR
 # WORK_DIR is build.sh's (short-reader, short-ae, bio-tiny, short-validation-qa.jsonl).
 set -euo pipefail
 repo="$(pwd)"

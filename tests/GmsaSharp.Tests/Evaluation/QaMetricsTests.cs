@@ -17,6 +17,33 @@ public class QaMetricsTests
         Assert.Equal(expected, QaMetrics.Normalize(text));
     }
 
+    // Inputs from other projects' published SQuAD test cases (T5's qa_utils_test normalize_squad and qa_metrics,
+    // torchmetrics' SQuAD cases), with the values the official SQuAD v1.1 evaluate script gives for them (checked
+    // with its normalize_answer and f1_score under Python 3): a curly quote is not in string.punctuation and stays,
+    // an underscore is and goes, and tokens are whitespace-separated, so CJK text counts per space-separated word.
+    [Fact]
+    public void PublishedSquadCasesScoreAsTheOfficialScriptScoresThem()
+    {
+        Assert.Equal("needs alot of normalization\u2018", QaMetrics.Normalize("`Needs\tA_LOT of the 'normalization'.\"\u2018"));
+        Assert.Equal("needs no normalization", QaMetrics.Normalize("needs no normalization"));
+
+        // T5's four-sample qa_metrics case: EM 1 of 4; per-sample F1 0.5 ([big moose\u2018] vs [big moose]), 0, 1, 0.
+        (string Prediction, string[] Golds)[] t5 =
+        [
+            ("a big moose\u2018", ["big moose", "hippo"]),
+            ("wrong", ["correct1"]),
+            ("correct2.2", ["correct2.1", "correct2.2"]),
+            ("c", ["a", "b"]),
+        ];
+        Assert.Equal(new[] { 0.0, 0.0, 1.0, 0.0 }, t5.Select(c => QaMetrics.ExactMatch(c.Prediction, c.Golds)));
+        Assert.Equal(new[] { 0.5, 0.0, 1.0, 0.0 }, t5.Select(c => QaMetrics.F1(c.Prediction, c.Golds)));
+
+        // torchmetrics: "2 \u6642\u9593 21 \u5206" against "2 \u6642\u9593": precision 2/4, recall 2/2, F1 2/3; "1976" exactly.
+        Assert.Equal(2.0 / 3.0, QaMetrics.F1("2 \u6642\u9593 21 \u5206", ["2 \u6642\u9593"]), 1e-12);
+        Assert.Equal(0.0, QaMetrics.ExactMatch("2 \u6642\u9593 21 \u5206", ["2 \u6642\u9593"]));
+        Assert.Equal(1.0, QaMetrics.ExactMatch("1976", ["1976"]));
+    }
+
     [Fact]
     public void ExactMatchIgnoresCaseArticlesAndPunctuation()
     {

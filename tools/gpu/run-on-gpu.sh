@@ -162,6 +162,8 @@ train() {
   # them stale): say so rather than report a difference.
   sha256sum --check --quiet tools/gpu/cpu-reference/inputs.sha256 \
     || { echo "the training inputs differ from tools/gpu/cpu-reference/inputs.sha256: record the CPU reference again (tools/gpu/README.md)"; return 1; }
+  # A fresh folder: the trainer refuses one holding a checkpoint, as a rerun on a warm machine (or here) would.
+  rm -rf "$WORK/train"
   "$APP" gmsa $(cat tools/gpu/cpu-reference/train-args.txt) --device "$DEVICE" --out "$WORK/train" || return 1
   python3 tools/gpu/compare-losses.py tools/gpu/cpu-reference/train-metrics.jsonl "$WORK/train/metrics.jsonl" | tee "$OUT/train-losses.txt"
   test "${PIPESTATUS[0]}" -eq 0

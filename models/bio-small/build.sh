@@ -88,6 +88,7 @@ for set in w31-mid w41-mid w42-mid w41-long w42-long; do
 done
 gmsa eval --model w1 --gmsa w1-gmsa --data w41-mid/test/ae.jsonl --limit 10 --reconstruction --rates 4,8 --out w1-eval-reconstruction
 awk '{ n = NR - 1; d = int(n / 16); q = n % 16; if (d < 40 && q == d % 16) print }' w41-mid/test/qa.jsonl > heldout-qa.jsonl
+gmsa eval --model w1 --gmsa w1-gmsa --data heldout-qa.jsonl --rates 4,8 --truncation --max-new-tokens 16 --stop $'\n' --out w1-eval-heldout
 python3 - w41-mid/test/qa.jsonl <<'PY'
 import json, sys
 rows = [json.loads(line) for line in open(sys.argv[1], encoding="utf-8")]
@@ -96,6 +97,6 @@ open("sample-document.txt", "w", encoding="utf-8").write(rows[longest]["input"])
 open("sample-questions.txt", "w", encoding="utf-8").write("".join(rows[longest + q]["prompt"] + "\n" for q in (0, 2, 4, 8)))
 PY
 #    Version 5 on the same test sets, for the card's comparison.
-for set in w41-mid w42-mid w41-long w42-long; do
+for set in w31-mid w41-mid w42-mid w41-long w42-long; do
   gmsa eval --model m9 --gmsa mid9-gmsa --data "$set-200.jsonl" "${qa_eval[@]}" --out "m9-eval-$set"
 done

@@ -11,14 +11,6 @@ namespace GmsaSharp.Tests.Compression;
 /// <summary>The checkpoint says where its answers end (gmsa_config.json answer_stop_strings and answer_max_new_tokens).</summary>
 public sealed class AnswerDefaultsTests : IDisposable
 {
-    private static readonly GmsaOptions Small = new()
-    {
-        EncoderLayers = 1,
-        EncoderLora = new LoraSettings(4, 8, 0.0, LoraSettings.AllProjections),
-        WindowSize = 16,
-        Seed = 3,
-    };
-
     private readonly string _directory = Directory.CreateTempSubdirectory("gmsasharp-answer-").FullName;
     private readonly CausalLM _lm;
 
@@ -54,7 +46,7 @@ public sealed class AnswerDefaultsTests : IDisposable
     [Fact]
     public void ACheckpointRecordsItsAnswerStopStringsAndLength()
     {
-        string folder = SaveConfig(Small with { AnswerStopStrings = [".", "\n"], AnswerMaxNewTokens = 7 });
+        string folder = SaveConfig(TinyGmsaOptions.Small with { AnswerStopStrings = [".", "\n"], AnswerMaxNewTokens = 7 });
 
         using var loaded = GmsaCompressor.FromPretrained(folder, _lm);
 
@@ -68,7 +60,7 @@ public sealed class AnswerDefaultsTests : IDisposable
     [Fact]
     public void ACheckpointWithoutTheFieldsStopsAtALineBreakAfterAtMostTheDefaultLength()
     {
-        string folder = SaveConfig(Small, json =>
+        string folder = SaveConfig(TinyGmsaOptions.Small, json =>
         {
             json.Remove("answer_stop_strings");
             json.Remove("answer_max_new_tokens");
@@ -87,7 +79,7 @@ public sealed class AnswerDefaultsTests : IDisposable
     [InlineData("answer_stop_strings", "[\"\"]", "answer_stop_strings must not contain an empty string")]
     public void BadAnswerFieldsAreRefusedByName(string field, string value, string message)
     {
-        string folder = SaveConfig(Small, json => json[field] = JsonNode.Parse(value));
+        string folder = SaveConfig(TinyGmsaOptions.Small, json => json[field] = JsonNode.Parse(value));
 
         var error = Assert.Throws<InvalidDataException>(() => GmsaCompressor.FromPretrained(folder, _lm));
 
@@ -98,7 +90,7 @@ public sealed class AnswerDefaultsTests : IDisposable
     [Fact]
     public async Task AnswersWithoutOptionsUseTheCheckpointsDefaults()
     {
-        using var compressor = GmsaCompressor.Create(_lm, Small with { AnswerMaxNewTokens = 3, AnswerStopStrings = ["zzz"] });
+        using var compressor = GmsaCompressor.Create(_lm, TinyGmsaOptions.Small with { AnswerMaxNewTokens = 3, AnswerStopStrings = ["zzz"] });
         using CompressedContext context = compressor.Compress("the cat sat on the mat.", 4);
 
         GenerationResult byDefault = await compressor.AskAsync(context, "the dog");

@@ -13,14 +13,6 @@ namespace GmsaSharp.Tests.Compression;
 
 public sealed class GmsaCompressorTests : IDisposable
 {
-    private static readonly GmsaOptions SmallOptions = new()
-    {
-        EncoderLayers = 1,
-        EncoderLora = new LoraSettings(4, 8, 0.0, LoraSettings.AllProjections),
-        WindowSize = 16,
-        Seed = 3,
-    };
-
     private readonly string _directory = Directory.CreateTempSubdirectory("gmsasharp-gmsa-").FullName;
     private readonly CausalLM _lm;
 
@@ -56,7 +48,7 @@ public sealed class GmsaCompressorTests : IDisposable
     [Fact]
     public void TheEncoderSharesTheBaseWeightsAndStartsEqualToTheTruncatedBase()
     {
-        using var compressor = GmsaCompressor.Create(_lm, SmallOptions);
+        using var compressor = GmsaCompressor.Create(_lm, TinyGmsaOptions.Small);
         long baseCount = _lm.parameters().Sum(p => p.numel());
         string[] names = compressor.named_parameters().Select(p => p.name).ToArray();
 
@@ -72,7 +64,7 @@ public sealed class GmsaCompressorTests : IDisposable
     [Fact]
     public void TheLsaStartsAsACopyOfTheFirstBlocks()
     {
-        using var compressor = GmsaCompressor.Create(_lm, SmallOptions);
+        using var compressor = GmsaCompressor.Create(_lm, TinyGmsaOptions.Small);
         var lsa = compressor.Lsa.named_parameters().ToDictionary(p => p.name, p => p.parameter);
         var first = _lm.Decoder.Blocks[0].named_parameters().ToList();
 
@@ -93,7 +85,7 @@ public sealed class GmsaCompressorTests : IDisposable
     [InlineData(40)]
     public void SoftTokenCountAndShapeFollowTheRate(int rate)
     {
-        using var compressor = GmsaCompressor.Create(_lm, SmallOptions with { WindowSize = 64 });
+        using var compressor = GmsaCompressor.Create(_lm, TinyGmsaOptions.Small with { WindowSize = 64 });
 
         using CompressedContext context = compressor.CompressTokens(Ids(37), rate);
 
@@ -105,7 +97,7 @@ public sealed class GmsaCompressorTests : IDisposable
     [Fact]
     public void ABatchOfContextsEqualsEachContextAlone()
     {
-        using var compressor = GmsaCompressor.Create(_lm, SmallOptions);
+        using var compressor = GmsaCompressor.Create(_lm, TinyGmsaOptions.Small);
         PerturbAdapters(compressor.EncoderLora, 1);
         using var scope = NewDisposeScope();
         Tensor batch = tensor(Ids(12).Concat(Ids(7, seed: 2)).Concat(new int[5]).Select(i => (long)i).ToArray()).reshape(2, 12);
@@ -123,7 +115,7 @@ public sealed class GmsaCompressorTests : IDisposable
     [Fact]
     public void ChunkedCompressionEqualsWindowsOneByOneBeforeOneLsaPass()
     {
-        using var compressor = GmsaCompressor.Create(_lm, SmallOptions);
+        using var compressor = GmsaCompressor.Create(_lm, TinyGmsaOptions.Small);
         PerturbAdapters(compressor.EncoderLora, 2);
         int[] ids = Ids(45);
 
@@ -145,7 +137,7 @@ public sealed class GmsaCompressorTests : IDisposable
     public void TrainingSoftTokensEqualChunkedCompressionAndCarryGradientsToTheCompressor()
     {
         // 12 windows, the last one short: CompressTokens batches them 8 + 4, the training path all 12 at once.
-        using var compressor = GmsaCompressor.Create(_lm, SmallOptions with { WindowSize = 4 });
+        using var compressor = GmsaCompressor.Create(_lm, TinyGmsaOptions.Small with { WindowSize = 4 });
         PerturbAdapters(compressor.EncoderLora, 2);
         int[] ids = Ids(45);
         using CompressedContext context = compressor.CompressTokens(ids, 4);
@@ -167,7 +159,7 @@ public sealed class GmsaCompressorTests : IDisposable
     [Fact]
     public void ProgressIsReportedPerWindowBatchAndCancellationStopsIt()
     {
-        using var compressor = GmsaCompressor.Create(_lm, SmallOptions with { WindowSize = 4 });
+        using var compressor = GmsaCompressor.Create(_lm, TinyGmsaOptions.Small with { WindowSize = 4 });
         var reports = new List<CompressionProgress>();
 
         using (compressor.CompressTokens(Ids(70), 4, new SynchronousProgress(reports.Add)))
@@ -184,7 +176,7 @@ public sealed class GmsaCompressorTests : IDisposable
     [Fact]
     public void CheckpointsRoundTripBitExactly()
     {
-        using var compressor = GmsaCompressor.Create(_lm, SmallOptions);
+        using var compressor = GmsaCompressor.Create(_lm, TinyGmsaOptions.Small);
         compressor.AddKeftAdapters(new LoraSettings(2, 4, 0, LoraSettings.QueryKeyValue), seed: 9);
         PerturbAdapters(compressor.EncoderLora, 3);
         PerturbAdapters(compressor.KeftLora!, 4);
@@ -205,7 +197,7 @@ public sealed class GmsaCompressorTests : IDisposable
     [Fact]
     public void ACheckpointRefusesADifferentBase()
     {
-        using var compressor = GmsaCompressor.Create(_lm, SmallOptions);
+        using var compressor = GmsaCompressor.Create(_lm, TinyGmsaOptions.Small);
         string folder = Path.Combine(_directory, "gmsa");
         compressor.SavePretrained(folder);
         using var otherBase = CausalLM.CreateRandom(_lm.Config, _lm.Environment, seed: 77);
@@ -219,7 +211,7 @@ public sealed class GmsaCompressorTests : IDisposable
     [Fact]
     public void ACheckpointMovesToAFurtherTrainedBaseOfTheSameShapeOnlyWhenAsked()
     {
-        using var compressor = GmsaCompressor.Create(_lm, SmallOptions);
+        using var compressor = GmsaCompressor.Create(_lm, TinyGmsaOptions.Small);
         compressor.AddKeftAdapters(new LoraSettings(2, 4, 0, LoraSettings.QueryKeyValue), seed: 9);
         PerturbAdapters(compressor.EncoderLora, 5);
         PerturbAdapters(compressor.KeftLora!, 6);
@@ -244,7 +236,7 @@ public sealed class GmsaCompressorTests : IDisposable
     [Fact]
     public void ACheckpointDoesNotMoveToABaseOfAnotherShape()
     {
-        using var compressor = GmsaCompressor.Create(_lm, SmallOptions);
+        using var compressor = GmsaCompressor.Create(_lm, TinyGmsaOptions.Small);
         string folder = Path.Combine(_directory, "gmsa");
         compressor.SavePretrained(folder);
         using var deeper = CausalLM.CreateRandom(_lm.Config with { Layers = _lm.Config.Layers + 1 }, _lm.Environment, seed: 77);
@@ -258,7 +250,7 @@ public sealed class GmsaCompressorTests : IDisposable
     [Fact]
     public void CompressedContextsRoundTripBitExactly()
     {
-        using var compressor = GmsaCompressor.Create(_lm, SmallOptions);
+        using var compressor = GmsaCompressor.Create(_lm, TinyGmsaOptions.Small);
         using CompressedContext context = compressor.Compress("the cat sat on the mat. the dog ate the cat food in 2024.", 4);
         string file = Path.Combine(_directory, "doc.gmsa");
         context.Save(file);
@@ -273,8 +265,8 @@ public sealed class GmsaCompressorTests : IDisposable
     [Fact]
     public async Task AContextRefusesACompressorThatDidNotMakeIt()
     {
-        using var compressor = GmsaCompressor.Create(_lm, SmallOptions);
-        using var other = GmsaCompressor.Create(_lm, SmallOptions with { Seed = 4 });
+        using var compressor = GmsaCompressor.Create(_lm, TinyGmsaOptions.Small);
+        using var other = GmsaCompressor.Create(_lm, TinyGmsaOptions.Small with { Seed = 4 });
         PerturbAdapters(other.EncoderLora, 5);
         other.RefreshFingerprint();
         using CompressedContext context = compressor.Compress("the cat sat on the mat.", 4);
@@ -287,7 +279,7 @@ public sealed class GmsaCompressorTests : IDisposable
     [Fact]
     public async Task AReusedSoftTokenCacheAnswersExactlyLikeAFreshOne()
     {
-        using var compressor = GmsaCompressor.Create(_lm, SmallOptions);
+        using var compressor = GmsaCompressor.Create(_lm, TinyGmsaOptions.Small);
         compressor.AddKeftAdapters(new LoraSettings(2, 4, 0, LoraSettings.QueryKeyValue), seed: 9);
         PerturbAdapters(compressor.KeftLora!, 6);
         const string document = "the cat sat on the mat. the dog ate the cat food in 2024 and 2024 again.";
@@ -307,7 +299,7 @@ public sealed class GmsaCompressorTests : IDisposable
     [Fact]
     public async Task KeftAdaptersApplyOnlyToCompressedCalls()
     {
-        using var compressor = GmsaCompressor.Create(_lm, SmallOptions);
+        using var compressor = GmsaCompressor.Create(_lm, TinyGmsaOptions.Small);
         using var scope = NewDisposeScope();
         Tensor ids = tensor(Ids(10).Select(i => (long)i).ToArray()).unsqueeze(0);
         Tensor before = _lm.Forward(ids);
@@ -327,7 +319,7 @@ public sealed class GmsaCompressorTests : IDisposable
     [Fact]
     public void ARateOutsideTheTrainedOnesWarns()
     {
-        using var compressor = GmsaCompressor.Create(_lm, SmallOptions);
+        using var compressor = GmsaCompressor.Create(_lm, TinyGmsaOptions.Small);
         compressor.RecordTrainedRates([4, 8]);
         var logger = new RecordingLogger();
         compressor.Logger = logger;
@@ -343,7 +335,7 @@ public sealed class GmsaCompressorTests : IDisposable
     [InlineData("   ")]
     public void AnEmptyDocumentIsRejected(string document)
     {
-        using var compressor = GmsaCompressor.Create(_lm, SmallOptions);
+        using var compressor = GmsaCompressor.Create(_lm, TinyGmsaOptions.Small);
 
         var error = Assert.Throws<ArgumentException>(() => compressor.Compress(document, 4));
 
@@ -355,7 +347,7 @@ public sealed class GmsaCompressorTests : IDisposable
     [InlineData(-1)]
     public void ARateBelowOneIsRejected(int rate)
     {
-        using var compressor = GmsaCompressor.Create(_lm, SmallOptions);
+        using var compressor = GmsaCompressor.Create(_lm, TinyGmsaOptions.Small);
 
         Assert.Throws<ArgumentOutOfRangeException>(() => compressor.Compress("the cat", rate));
     }
@@ -363,7 +355,7 @@ public sealed class GmsaCompressorTests : IDisposable
     [Fact]
     public void TooManySoftTokensForTheDecoderAreRejectedNotTruncated()
     {
-        using var compressor = GmsaCompressor.Create(_lm, SmallOptions);
+        using var compressor = GmsaCompressor.Create(_lm, TinyGmsaOptions.Small);
 
         var error = Assert.Throws<ArgumentException>(() => compressor.CompressTokens(Ids(200), 1));
 
@@ -387,7 +379,7 @@ public sealed class GmsaCompressorTests : IDisposable
     [Fact]
     public void AMalformedCheckpointConfigIsNamed()
     {
-        using var compressor = GmsaCompressor.Create(_lm, SmallOptions);
+        using var compressor = GmsaCompressor.Create(_lm, TinyGmsaOptions.Small);
         string folder = Path.Combine(_directory, "gmsa");
         compressor.SavePretrained(folder);
         string config = Path.Combine(folder, GmsaConfig.FileName);

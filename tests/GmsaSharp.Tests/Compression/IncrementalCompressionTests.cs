@@ -17,14 +17,6 @@ public sealed class IncrementalCompressionTests : IDisposable
     // smaller than any real difference (a token in the wrong window changes soft tokens by ~1e-2 and more).
     private const double Tolerance = 1e-5;
 
-    private static readonly GmsaOptions Small = new()
-    {
-        EncoderLayers = 1,
-        EncoderLora = new LoraSettings(4, 8, 0.0, LoraSettings.AllProjections),
-        WindowSize = 16,
-        Seed = 3,
-    };
-
     private readonly string _directory = Directory.CreateTempSubdirectory("gmsasharp-extend-").FullName;
     private readonly CausalLM _lm;
     private readonly GmsaCompressor _compressor;
@@ -33,7 +25,7 @@ public sealed class IncrementalCompressionTests : IDisposable
     {
         TinyTextModel.Write(_directory);
         _lm = CausalLM.FromPretrained(_directory, new ComputeOptions { Device = "cpu", DType = ScalarType.Float32 });
-        _compressor = GmsaCompressor.Create(_lm, Small);
+        _compressor = GmsaCompressor.Create(_lm, TinyGmsaOptions.Small);
         _compressor.AddKeftAdapters(new LoraSettings(2, 4, 0, LoraSettings.QueryKeyValue), seed: 9);
         // Non-zero LoRA B, as after training, so the adapters and the LSA copy actually change outputs.
         var generator = new TorchSharp.torch.Generator(5);
@@ -163,7 +155,7 @@ public sealed class IncrementalCompressionTests : IDisposable
         Assert.Equal("moreText", blank.ParamName);
         var tooLong = await Assert.ThrowsAsync<ArgumentException>(() => _compressor.ExtendTokensAsync(context, Ids(_lm.Config.MaxPositionEmbeddings * 4)));
         Assert.Contains("soft tokens, more than the decoder's", tooLong.Message);
-        using var other = GmsaCompressor.Create(_lm, Small with { Seed = 4 });
+        using var other = GmsaCompressor.Create(_lm, TinyGmsaOptions.Small with { Seed = 4 });
         var foreign = await Assert.ThrowsAsync<InvalidOperationException>(() => other.ExtendTokensAsync(context, Ids(5)));
         Assert.Contains("compress the document again", foreign.Message);
     }

@@ -12,7 +12,6 @@ namespace GmsaSharp.Tests.Reliability;
 /// the same base loaded in another dtype is still the same base.</summary>
 public sealed class IntegrityTests : IDisposable
 {
-    private static readonly GmsaOptions SmallOptions = new() { EncoderLayers = 1, EncoderLora = new LoraSettings(4, 8, 0, LoraSettings.AllProjections), WindowSize = 16, Seed = 3 };
     private static readonly int[] Document = Enumerable.Range(0, 40).Select(i => (i * 31 + 5) % 250).ToArray();
     private readonly string _directory = Directory.CreateTempSubdirectory("gmsasharp-integrity-").FullName;
 
@@ -20,7 +19,7 @@ public sealed class IntegrityTests : IDisposable
     {
         TinyTextModel.Write(P("model"));
         using CausalLM lm = Load(ScalarType.Float32);
-        using var compressor = GmsaCompressor.Create(lm, SmallOptions);
+        using var compressor = GmsaCompressor.Create(lm, TinyGmsaOptions.Small);
         compressor.AddKeftAdapters(new LoraSettings(4, 8, 0, LoraSettings.QueryKeyValue), seed: 4);
         compressor.SavePretrained(P("gmsa"));
     }

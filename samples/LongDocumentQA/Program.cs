@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using GmsaSharp.Compression;
+using GmsaSharp.Evaluation;
 using GmsaSharp.Generation;
 using GmsaSharp.Models;
 using LongDocumentQA;

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using GmsaSharp.Compression;
+using GmsaSharp.Data;
 using GmsaSharp.Evaluation;
 using GmsaSharp.Generation;
 using GmsaSharp.Models;

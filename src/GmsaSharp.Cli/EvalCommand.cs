@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using GmsaSharp.Data;
 using GmsaSharp.Evaluation;
 using GmsaSharp.Generation;
 using GmsaSharp.Training;

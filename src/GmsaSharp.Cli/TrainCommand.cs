@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
 using GmsaSharp.Compression;
+using GmsaSharp.Data;
 using GmsaSharp.Models;
 using GmsaSharp.Runtime;
 using GmsaSharp.Training;

@@ -1,37 +1,18 @@
-using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text;
-using GmsaSharp.Models;
-using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace GmsaSharp.Checkpoints;
 
 /// <summary>
-/// A short identity of a base model's weights, so compressors and compressed contexts refuse a base they
-/// were not made for. It hashes the config and, for every parameter, its name, shape and an evenly strided
-/// sample of its values rounded to bf16: any retraining or fine-tuning changes it, while hashing stays fast for 7B models.
-/// A model loaded from files is fingerprinted from the stored values, before conversion to the compute dtype:
-/// float16 cannot hold every bf16 value (tiny ones lose bits), so fingerprinting its copy would make the
-/// same base look different.
+/// Short identities of weights. A base model's (<see cref="OfSampled"/>) hashes its config and, for every
+/// parameter, its name, shape and an evenly strided sample of its values rounded to bf16: any retraining or
+/// fine-tuning changes it, while hashing stays fast for 7B models. Small trained weight sets (a GMSA
+/// checkpoint) are hashed exactly (<see cref="OfTensors"/>, <see cref="OfStoredTensors"/>).
 /// </summary>
-public static class ModelFingerprint
+internal static class ModelFingerprint
 {
     private const int SamplesPerTensor = 4096;
-    private static readonly ConditionalWeakTable<CausalLM, string> Cache = new();
-
-    /// <summary>The fingerprint of <paramref name="lm"/>: of the stored values when it was loaded from files,
-    /// else of its parameters when first asked.</summary>
-    public static string Of(CausalLM lm) => Cache.GetValue(lm, model =>
-    {
-        var parameters = model.named_parameters().ToDictionary(p => p.name, p => p.parameter);
-        return Combine(model, name => Sample(parameters[name]));
-    });
-
-    /// <summary>Records the fingerprint of a model just loaded, from the bf16 samples of its stored tensors by name
-    /// (see <see cref="Sample"/>).</summary>
-    internal static void RecordLoaded(CausalLM lm, IReadOnlyDictionary<string, byte[]> samples) =>
-        Cache.AddOrUpdate(lm, Combine(lm, name => samples[name]));
 
     /// <summary>The strided bf16 sample of one tensor that the fingerprint hashes (any dtype, any device).</summary>
     internal static byte[] Sample(Tensor tensor)
@@ -75,13 +56,16 @@ public static class ModelFingerprint
         hash.AppendData(tensor.detach().cpu().to(ScalarType.Float32).contiguous().bytes);
     }
 
-    private static string Combine(CausalLM lm, Func<string, byte[]> sampleOf)
+    /// <summary>The base-model fingerprint: <paramref name="configJson"/>, then every parameter's name, shape and
+    /// <see cref="Sample"/> (given by <paramref name="sampleOf"/>, from the stored tensor when the model was loaded
+    /// from files), in the model's parameter order.</summary>
+    public static string OfSampled(string configJson, IEnumerable<(string Name, long[] Shape)> parameters, Func<string, byte[]> sampleOf)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        hash.AppendData(Encoding.UTF8.GetBytes(lm.Config.ToJson().ToJsonString()));
-        foreach ((string name, Parameter parameter) in lm.named_parameters())
+        hash.AppendData(Encoding.UTF8.GetBytes(configJson));
+        foreach ((string name, long[] shape) in parameters)
         {
-            hash.AppendData(Encoding.UTF8.GetBytes(name + "[" + string.Join(",", parameter.shape) + "]"));
+            hash.AppendData(Encoding.UTF8.GetBytes(name + "[" + string.Join(",", shape) + "]"));
             hash.AppendData(sampleOf(name));
         }
         return Convert.ToHexStringLower(hash.GetHashAndReset())[..16];

@@ -3,6 +3,7 @@ using System.Threading.Channels;
 using GmsaSharp.Checkpoints;
 using GmsaSharp.Generation;
 using GmsaSharp.Models;
+using GmsaSharp.Tokenization;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using TorchSharp;
@@ -83,7 +84,7 @@ public sealed class GmsaCompressor : nn.Module
             BaseHiddenSize = lm.Config.HiddenSize,
             BaseLayers = lm.Config.Layers,
             BaseVocabSize = lm.Config.VocabSize,
-            BaseFingerprint = ModelFingerprint.Of(lm),
+            BaseFingerprint = lm.Fingerprint,
             EncoderLayers = options.EncoderLayers ?? Math.Max(1, lm.Config.Layers / 4),
             EncoderLora = options.EncoderLora,
             LsaLayers = options.LsaLayers,
@@ -124,7 +125,7 @@ public sealed class GmsaCompressor : nn.Module
             throw new DirectoryNotFoundException($"GMSA checkpoint folder '{directory}' does not exist.");
         }
         GmsaConfig config = GmsaConfig.Load(directory);
-        string baseFingerprint = ModelFingerprint.Of(lm);
+        string baseFingerprint = lm.Fingerprint;
         bool sameShape = config.BaseArchitecture == lm.Config.ArchitectureName && config.BaseHiddenSize == lm.Config.HiddenSize
             && config.BaseLayers == lm.Config.Layers && config.BaseVocabSize == lm.Config.VocabSize;
         if (!sameShape || (!adoptBase && config.BaseFingerprint != baseFingerprint))

@@ -33,7 +33,7 @@ public sealed record GmsaConfig
     /// <summary>The base decoder's vocabulary size.</summary>
     [JsonPropertyName("base_vocab_size")] public required int BaseVocabSize { get; init; }
 
-    /// <summary>Fingerprint of the base weights the compressor was built on (see <see cref="Checkpoints.ModelFingerprint"/>).</summary>
+    /// <summary>Fingerprint of the base weights the compressor was built on (see <see cref="Models.CausalLM.Fingerprint"/>).</summary>
     [JsonPropertyName("base_fingerprint")] public required string BaseFingerprint { get; init; }
 
     /// <summary>k: the encoder is the base's first k blocks plus its final norm.</summary>

@@ -2,9 +2,10 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using GmsaSharp.Compression;
+using GmsaSharp.Data;
 using GmsaSharp.Generation;
 using GmsaSharp.Models;
-using GmsaSharp.Training;
+using GmsaSharp.Tokenization;
 
 namespace GmsaSharp.Evaluation;
 
@@ -164,7 +165,7 @@ public sealed class GmsaEvaluation(GmsaCompressor compressor, GenerationOptions 
 
     private static string Cell(double? value, string format = "F2") => value is { } v ? v.ToString(format, CultureInfo.InvariantCulture) : "-";
 
-    private Checkpoints.HfTokenizer Tokenizer => Lm.Tokenizer ?? throw new InvalidOperationException("Evaluation needs the base model's tokenizer.");
+    private HfTokenizer Tokenizer => Lm.Tokenizer ?? throw new InvalidOperationException("Evaluation needs the base model's tokenizer.");
 
     private string AnswerPlain(IReadOnlyList<int> context, GmsaSample sample, CancellationToken cancellationToken) =>
         new FullPromptBaseline(Lm, compressor.Config, FullPromptTemplate).AnswerAsync(context, sample.Prompt!, options, cancellationToken).GetAwaiter().GetResult().Text;

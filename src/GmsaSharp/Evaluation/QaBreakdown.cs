@@ -1,4 +1,5 @@
 using System.Globalization;
+using GmsaSharp.Data;
 using GmsaSharp.Training;
 
 namespace GmsaSharp.Evaluation;

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
-using GmsaSharp.Checkpoints;
 using GmsaSharp.Models;
+using GmsaSharp.Tokenization;
 
 namespace GmsaSharp.Generation;
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using GmsaSharp.Checkpoints;
 using GmsaSharp.Runtime;
+using GmsaSharp.Tokenization;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -48,6 +49,30 @@ public sealed class CausalLM : nn.Module
     /// <summary>The folder the weights were loaded from, for messages; null for a model made in memory.</summary>
     public string? SourceFolder { get; private set; }
 
+    private string? _fingerprint;
+
+    /// <summary>
+    /// A short identity of the weights, so compressors and compressed contexts refuse a base they were not made
+    /// for: of the stored values when the model was loaded from files, else of its parameters when first asked.
+    /// Loaded models are fingerprinted before conversion to the compute dtype: float16 cannot hold every bf16
+    /// value (tiny ones lose bits), so fingerprinting its copy would make the same base look different.
+    /// </summary>
+    public string Fingerprint
+    {
+        get
+        {
+            if (_fingerprint is null)
+            {
+                var parameters = named_parameters().ToDictionary(p => p.name, p => p.parameter);
+                _fingerprint = ComputeFingerprint(name => ModelFingerprint.Sample(parameters[name]));
+            }
+            return _fingerprint;
+        }
+    }
+
+    private string ComputeFingerprint(Func<string, byte[]> sampleOf) =>
+        ModelFingerprint.OfSampled(Config.ToJson().ToJsonString(), named_parameters().Select(p => (p.name, p.parameter.shape)), sampleOf);
+
     /// <summary>The tokenizer files of a HuggingFace folder that travel with a model.</summary>
     public static readonly IReadOnlyList<string> TokenizerFiles =
         ["tokenizer.json", "tokenizer.model", "tokenizer_config.json", "special_tokens_map.json", "generation_config.json"];
@@ -94,7 +119,7 @@ public sealed class CausalLM : nn.Module
             WeightLoader.Load(files, parameters, name =>
                 (config.TieWordEmbeddings && name == "lm_head.weight") || name.EndsWith(".rotary_emb.inv_freq", StringComparison.Ordinal),
                 (name, stored) => samples[name] = ModelFingerprint.Sample(stored), progress, cancellationToken);
-            ModelFingerprint.RecordLoaded(lm, samples);
+            lm._fingerprint = lm.ComputeFingerprint(name => samples[name]);
             lm.SourceFolder = directory;
             lm.Tokenizer = HfTokenizer.TryLoad(directory);
             lm.TokenizerDirectory = lm.Tokenizer is null ? null : directory;

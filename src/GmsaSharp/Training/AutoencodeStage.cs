@@ -1,4 +1,5 @@
 using GmsaSharp.Compression;
+using GmsaSharp.Data;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 

@@ -1,3 +1,4 @@
+using GmsaSharp.Data;
 using GmsaSharp.Models;
 using TorchSharp.Modules;
 using static TorchSharp.torch;

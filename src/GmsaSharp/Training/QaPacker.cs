@@ -1,4 +1,5 @@
-using GmsaSharp.Checkpoints;
+using GmsaSharp.Data;
+using GmsaSharp.Tokenization;
 
 namespace GmsaSharp.Training;
 

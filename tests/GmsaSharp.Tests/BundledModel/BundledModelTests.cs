@@ -1,4 +1,5 @@
 using GmsaSharp.Compression;
+using GmsaSharp.Data;
 using GmsaSharp.Evaluation;
 using GmsaSharp.Generation;
 using GmsaSharp.Models;

@@ -221,7 +221,7 @@ public sealed class GmsaCompressorTests : IDisposable
 
         using var moved = GmsaCompressor.FromPretrainedForNewBase(folder, furtherTrained);
 
-        Assert.Equal(ModelFingerprint.Of(furtherTrained), moved.Config.BaseFingerprint);
+        Assert.Equal(furtherTrained.Fingerprint, moved.Config.BaseFingerprint);
         Assert.NotEqual(compressor.Config.BaseFingerprint, moved.Config.BaseFingerprint);
         var original = compressor.named_parameters().ToDictionary(p => p.name, p => p.parameter);
         Assert.Equal(original.Keys.Order(), moved.named_parameters().Select(p => p.name).Order());

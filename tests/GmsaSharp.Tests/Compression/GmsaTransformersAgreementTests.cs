@@ -2,7 +2,6 @@ using System.Text.Json;
 using GmsaSharp.Compression;
 using GmsaSharp.Generation;
 using GmsaSharp.Models;
-using GmsaSharp.Runtime;
 using GmsaSharp.Tests.Support;
 using static TorchSharp.torch;
 

@@ -1,5 +1,5 @@
+using GmsaSharp.Data;
 using GmsaSharp.Evaluation;
-using GmsaSharp.Training;
 
 namespace GmsaSharp.Tests.Evaluation;
 

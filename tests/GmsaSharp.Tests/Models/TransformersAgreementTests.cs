@@ -4,6 +4,7 @@ using GmsaSharp.Generation;
 using GmsaSharp.Models;
 using GmsaSharp.Runtime;
 using GmsaSharp.Tests.Support;
+using GmsaSharp.Tokenization;
 using static TorchSharp.torch;
 
 namespace GmsaSharp.Tests.Models;

@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using GmsaSharp.Models;
-using GmsaSharp.Tests.Checkpoints;
 using GmsaSharp.Tests.Models;
 
 namespace GmsaSharp.Tests.Support;

@@ -1,6 +1,7 @@
 using GmsaSharp.Checkpoints;
 using GmsaSharp.Synthetic;
 using GmsaSharp.Synthetic.Tokenization;
+using GmsaSharp.Tokenization;
 
 namespace GmsaSharp.Tests.Synthetic;
 

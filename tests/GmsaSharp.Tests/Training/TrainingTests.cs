@@ -1,4 +1,5 @@
 using GmsaSharp.Compression;
+using GmsaSharp.Data;
 using GmsaSharp.Models;
 using GmsaSharp.Runtime;
 using GmsaSharp.Tests.Support;

@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Json;
 
-namespace GmsaSharp.Checkpoints;
+namespace GmsaSharp.Tokenization;
 
 /// <summary>
 /// The tokenizer of a HuggingFace model folder, on Microsoft.ML.Tokenizers: byte-level BPE from

@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace GmsaSharp.Checkpoints;
+namespace GmsaSharp.Tokenization;
 
 /// <summary>
 /// A token that is matched whole in text before any other tokenization (HuggingFace's "added tokens", e.g.

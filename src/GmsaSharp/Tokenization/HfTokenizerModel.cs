@@ -1,4 +1,4 @@
-namespace GmsaSharp.Checkpoints;
+namespace GmsaSharp.Tokenization;
 
 /// <summary>
 /// What <see cref="HfTokenizer"/> needs from one kind of tokenizer file: encoding, token lookup and, for

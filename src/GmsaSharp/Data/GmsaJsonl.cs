@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace GmsaSharp.Training;
+namespace GmsaSharp.Data;
 
 /// <summary>
 /// Reads the GMSA reference JSONL schema: <c>{"input": ...}</c> for autoencoding and

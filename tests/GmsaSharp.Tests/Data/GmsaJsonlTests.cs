@@ -1,6 +1,7 @@
+using GmsaSharp.Data;
 using GmsaSharp.Training;
 
-namespace GmsaSharp.Tests.Training;
+namespace GmsaSharp.Tests.Data;
 
 public sealed class GmsaJsonlTests : IDisposable
 {

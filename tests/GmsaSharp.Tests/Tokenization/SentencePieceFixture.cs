@@ -1,6 +1,6 @@
 using Google.Protobuf;
 
-namespace GmsaSharp.Tests.Checkpoints;
+namespace GmsaSharp.Tests.Tokenization;
 
 /// <summary>
 /// A small Llama-2-like SentencePiece tokenizer.model, written as a ModelProto: &lt;unk&gt;, &lt;s&gt;,

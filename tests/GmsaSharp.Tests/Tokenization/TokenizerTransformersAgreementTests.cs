@@ -1,8 +1,9 @@
 using System.Text.Json;
 using GmsaSharp.Checkpoints;
 using GmsaSharp.Tests.Support;
+using GmsaSharp.Tokenization;
 
-namespace GmsaSharp.Tests.Checkpoints;
+namespace GmsaSharp.Tests.Tokenization;
 
 /// <summary>
 /// Our Microsoft.ML.Tokenizers-based loading against HuggingFace tokenizers (byte-level BPE in the Qwen and

@@ -3,7 +3,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.ML.Tokenizers;
 
-namespace GmsaSharp.Checkpoints;
+namespace GmsaSharp.Tokenization;
 
 /// <summary>
 /// A byte-level BPE tokenizer.json (GPT-2, Llama-3, Qwen2/3). Microsoft.ML.Tokenizers' <see cref="BpeTokenizer"/>

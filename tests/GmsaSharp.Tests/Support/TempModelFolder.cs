@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 
-namespace GmsaSharp.Tests.Checkpoints;
+namespace GmsaSharp.Tests.Support;
 
 /// <summary>A model folder under the temp directory, deleted on dispose.</summary>
 internal sealed class TempModelFolder : IDisposable

@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace GmsaSharp.Checkpoints;
+namespace GmsaSharp.Tokenization;
 
 /// <summary>Reads the JSON files of a HuggingFace model folder, naming the file in every error.</summary>
 internal static class HfJsonFile

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace GmsaSharp.Checkpoints;
+namespace GmsaSharp.Tokenization;
 
 /// <summary>
 /// Turns token ids into text as they arrive. <see cref="Push"/> returns only text that can no longer change:

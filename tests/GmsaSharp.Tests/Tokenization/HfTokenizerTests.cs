@@ -1,8 +1,10 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using GmsaSharp.Checkpoints;
+using GmsaSharp.Tests.Support;
+using GmsaSharp.Tokenization;
 
-namespace GmsaSharp.Tests.Checkpoints;
+namespace GmsaSharp.Tests.Tokenization;
 
 public class HfTokenizerTests
 {

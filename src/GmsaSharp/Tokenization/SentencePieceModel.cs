@@ -3,7 +3,7 @@ using System.Text;
 using Google.Protobuf;
 using Microsoft.ML.Tokenizers;
 
-namespace GmsaSharp.Checkpoints;
+namespace GmsaSharp.Tokenization;
 
 /// <summary>
 /// A SentencePiece tokenizer.model (Llama-2, Mistral), encoded by Microsoft.ML.Tokenizers'

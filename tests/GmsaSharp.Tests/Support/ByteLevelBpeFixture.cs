@@ -2,8 +2,9 @@ using System.Text;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using GmsaSharp.Checkpoints;
+using GmsaSharp.Tokenization;
 
-namespace GmsaSharp.Tests.Checkpoints;
+namespace GmsaSharp.Tests.Support;
 
 /// <summary>
 /// A small byte-level BPE tokenizer.json: all 256 byte symbols plus merges trained here on a corpus, and

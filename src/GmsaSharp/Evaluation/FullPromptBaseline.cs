@@ -1,8 +1,9 @@
-using GmsaSharp.Checkpoints;
+using GmsaSharp.Compression;
 using GmsaSharp.Generation;
 using GmsaSharp.Models;
+using GmsaSharp.Tokenization;
 
-namespace GmsaSharp.Compression;
+namespace GmsaSharp.Evaluation;
 
 /// <summary>
 /// The uncompressed comparison: the plain decoder reads the whole context followed by the same question

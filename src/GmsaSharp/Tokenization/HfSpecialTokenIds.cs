@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace GmsaSharp.Checkpoints;
+namespace GmsaSharp.Tokenization;
 
 /// <summary>
 /// BOS and EOS of a model folder, resolved the way HuggingFace's files spread them out: tokenizer_config.json

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 
-namespace GmsaSharp.Checkpoints;
+namespace GmsaSharp.Tokenization;
 
 /// <summary>
 /// The pre-tokenizer of a byte-level BPE tokenizer.json: a chain of regex splits, each cutting every piece

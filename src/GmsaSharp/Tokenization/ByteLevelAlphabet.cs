@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace GmsaSharp.Checkpoints;
+namespace GmsaSharp.Tokenization;
 
 /// <summary>
 /// GPT-2's byte-level alphabet: every byte is written as one printable character so that byte-level BPE

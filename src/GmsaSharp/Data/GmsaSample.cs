@@ -1,4 +1,4 @@
-namespace GmsaSharp.Training;
+namespace GmsaSharp.Data;
 
 /// <summary>One line of a GMSA JSONL file: a context, and for QA a prompt and its gold answers.</summary>
 /// <param name="Input">The context to compress.</param>

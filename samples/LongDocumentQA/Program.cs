@@ -67,7 +67,7 @@ try
         async Task Ask(string question, bool first)
         {
             clock.Restart();
-            GenerationResult answer = await compressor.AskAsync(context, question, generation);
+            GenerationResult answer = await compressor.AnswerAsync(context, question, generation);
             double answerMs = clock.Elapsed.TotalMilliseconds;
             AnsiConsole.MarkupLineInterpolated($"[bold]Q:[/] {question}");
             AnsiConsole.MarkupLineInterpolated($"[bold green]A:[/] {answer.Text}");

@@ -44,7 +44,7 @@ internal static class AskCommand
                     : CompressionProgressBar.Run(progress => compressor.Compress(document, result.GetValue(rate) ?? 4, progress, cancellationToken));
                 long compressMs = clock.ElapsedMilliseconds;
                 clock.Restart();
-                GenerationResult answer = await compressor.AskAsync(compressed, result.GetValue(question)!, options, cancellationToken);
+                GenerationResult answer = await compressor.AnswerAsync(compressed, result.GetValue(question)!, options, cancellationToken);
                 Console.WriteLine(answer.Text);
                 if (result.GetValue(stats))
                 {

@@ -46,7 +46,7 @@ public sealed class GmsaChatClient : IChatClient
         Request request = Read(messages, options);
         using ContextLease? lease = await RentAsync(request, cancellationToken).ConfigureAwait(false);
         CompressedContext context = lease?.Context ?? request.Prepared!;
-        GenerationResult answer = await _compressor.AskAsync(context, request.Question, request.Generation, cancellationToken).ConfigureAwait(false);
+        GenerationResult answer = await _compressor.AnswerAsync(context, request.Question, request.Generation, cancellationToken).ConfigureAwait(false);
         var message = new ChatMessage(ChatRole.Assistant, answer.Text);
         return new ChatResponse(message)
         {
@@ -156,8 +156,8 @@ public sealed class GmsaChatClient : IChatClient
         }
         Refuse(options.Tools is { Count: > 0 }, nameof(options.Tools), "GMSA answers from a document and calls no tools");
         Refuse(options.ResponseFormat is not null and not ChatResponseFormatText, nameof(options.ResponseFormat), "only text answers are supported");
-        Refuse(options.FrequencyPenalty is not null, nameof(options.FrequencyPenalty), "use a repetition penalty through GmsaCompressor.AskAsync instead");
-        Refuse(options.PresencePenalty is not null, nameof(options.PresencePenalty), "use a repetition penalty through GmsaCompressor.AskAsync instead");
+        Refuse(options.FrequencyPenalty is not null, nameof(options.FrequencyPenalty), "use a repetition penalty through GmsaCompressor.AnswerAsync instead");
+        Refuse(options.PresencePenalty is not null, nameof(options.PresencePenalty), "use a repetition penalty through GmsaCompressor.AnswerAsync instead");
         Refuse(options.Instructions is not null, nameof(options.Instructions), "put the document in a system message");
         var generation = defaults with
         {

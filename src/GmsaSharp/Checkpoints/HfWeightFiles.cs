@@ -4,7 +4,7 @@ namespace GmsaSharp.Checkpoints;
 
 /// <summary>The safetensors files of a HuggingFace model folder: <c>model.safetensors</c>, or the
 /// shards named by <c>model.safetensors.index.json</c>.</summary>
-public static class HfWeightFiles
+internal static class HfWeightFiles
 {
     /// <summary>The single-file name.</summary>
     public const string SingleFile = "model.safetensors";

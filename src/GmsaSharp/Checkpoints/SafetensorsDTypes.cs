@@ -3,7 +3,7 @@ using TorchSharp;
 namespace GmsaSharp.Checkpoints;
 
 /// <summary>The mapping between safetensors dtype names and TorchSharp scalar types.</summary>
-public static class SafetensorsDTypes
+internal static class SafetensorsDTypes
 {
     private static readonly (string Name, torch.ScalarType Type, int Size)[] Known =
     [

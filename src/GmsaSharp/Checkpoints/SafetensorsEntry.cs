@@ -8,7 +8,7 @@ namespace GmsaSharp.Checkpoints;
 /// <param name="Shape">The stored shape.</param>
 /// <param name="Begin">Offset of the first byte, relative to the start of the data section.</param>
 /// <param name="End">Offset one past the last byte, relative to the start of the data section.</param>
-public sealed record SafetensorsEntry(string Name, torch.ScalarType DType, long[] Shape, long Begin, long End)
+internal sealed record SafetensorsEntry(string Name, torch.ScalarType DType, long[] Shape, long Begin, long End)
 {
     /// <summary>The number of elements.</summary>
     public long ElementCount => Shape.Aggregate(1L, (product, size) => product * size);

@@ -9,7 +9,7 @@ namespace GmsaSharp.Checkpoints;
 /// one tensor at a time, so loading a model never holds more than one stored tensor beyond the model's
 /// own weights. Every malformed or truncated file is reported with its path and the tensor concerned.
 /// </summary>
-public sealed class SafetensorsFile : IDisposable
+internal sealed class SafetensorsFile : IDisposable
 {
     private const long MaxHeaderBytes = 100_000_000;
     private readonly FileStream _stream;

@@ -9,7 +9,7 @@ namespace GmsaSharp.Checkpoints;
 /// match a parameter (name and shape) and every parameter must be loaded; errors name the file and tensor.
 /// A stored tensor holding NaN or infinity is refused: such weights answer with blanks or garbage, never an error.
 /// </summary>
-public static class WeightLoader
+internal static class WeightLoader
 {
     /// <summary>Loads <paramref name="files"/> into <paramref name="parameters"/>.</summary>
     /// <param name="files">The safetensors files.</param>

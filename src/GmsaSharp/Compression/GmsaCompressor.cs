@@ -21,7 +21,7 @@ namespace GmsaSharp.Compression;
 public sealed class GmsaCompressor : nn.Module
 {
     /// <summary>The weights file inside a checkpoint folder.</summary>
-    public const string WeightsFile = "gmsa.safetensors";
+    internal const string WeightsFile = "gmsa.safetensors";
 
     /// <summary>Encoder windows encoded in one batch.</summary>
     private const int WindowsPerBatch = 8;
@@ -58,18 +58,18 @@ public sealed class GmsaCompressor : nn.Module
     public string Fingerprint { get; private set; }
 
     /// <summary>The encoder's LoRA adapters.</summary>
-    public LoraAdapters EncoderLora => encoder_lora;
+    internal LoraAdapters EncoderLora => encoder_lora;
 
     /// <summary>The LSA module.</summary>
-    public LayerSemanticAlignment Lsa => lsa;
+    internal LayerSemanticAlignment Lsa => lsa;
 
     /// <summary>The KEFT adapters on the decoder's projections (the paper: q/k/v), or null before KEFT.</summary>
-    public LoraAdapters? KeftLora => keft_lora;
+    internal LoraAdapters? KeftLora => keft_lora;
 
     /// <summary>Where usable but doubtful requests are reported (such as a rate the checkpoint was not trained on), as warnings.</summary>
     public ILogger Logger { get; set; } = NullLogger.Instance;
 
-    /// <summary>What <see cref="AnswerAsync"/>, <see cref="AskAsync"/> and <see cref="StreamAnswerAsync"/> use when given no
+    /// <summary>What <see cref="AnswerAsync"/> and <see cref="StreamAnswerAsync"/> use when given no
     /// options: greedy decoding with the checkpoint's stop strings and answer length (see <see cref="GmsaConfig.AnswerOptions"/>).
     /// Start from it to change one thing: <c>gmsa.DefaultAnswerOptions with { Temperature = 0.7 }</c>.</summary>
     public GenerationOptions DefaultAnswerOptions => Config.AnswerOptions();
@@ -179,7 +179,7 @@ public sealed class GmsaCompressor : nn.Module
     }
 
     /// <summary>Adds fresh KEFT adapters (LoRA on every decoder block's <see cref="LoraSettings.Targets"/>) for knowledge-extraction fine-tuning.</summary>
-    public void AddKeftAdapters(LoraSettings settings, long seed)
+    internal void AddKeftAdapters(LoraSettings settings, long seed)
     {
         keft_lora?.Dispose();
         keft_lora = new LoraAdapters(Model.Config, Model.Config.Layers, settings, Model.Device, seed);
@@ -189,17 +189,17 @@ public sealed class GmsaCompressor : nn.Module
     }
 
     /// <summary>Records the rates training used, so inference can warn outside them.</summary>
-    public void RecordTrainedRates(IEnumerable<int> rates)
+    internal void RecordTrainedRates(IEnumerable<int> rates)
     {
         Config = Config with { TrainedRates = Config.TrainedRates.Concat(rates).Distinct().Order().ToArray() };
     }
 
     /// <summary>Recomputes <see cref="Fingerprint"/> after the weights changed (training).</summary>
-    public void RefreshFingerprint() => Fingerprint = ComputeFingerprint();
+    internal void RefreshFingerprint() => Fingerprint = ComputeFingerprint();
 
     /// <summary>Encoder states [batch, L, hidden]: the base's first k blocks with the encoder LoRA, then the final norm.
     /// Differentiable; each row is one window read from position 0.</summary>
-    public Tensor Encode(Tensor tokenIds, Tensor? mask)
+    internal Tensor Encode(Tensor tokenIds, Tensor? mask)
     {
         using var scope = NewDisposeScope();
         Tensor embeddings = Model.Embed(tokenIds);
@@ -209,7 +209,7 @@ public sealed class GmsaCompressor : nn.Module
 
     /// <summary>Soft tokens [batch, m, hidden] and their mask for a batch of single-window contexts [batch, L]
     /// (the training path; differentiable).</summary>
-    public (Tensor SoftTokens, Tensor Mask) SoftTokens(Tensor tokenIds, Tensor? mask, int rate)
+    internal (Tensor SoftTokens, Tensor Mask) SoftTokens(Tensor tokenIds, Tensor? mask, int rate)
     {
         using var scope = NewDisposeScope();
         (Tensor merged, Tensor mergedMask) = GroupMerging.Merge(Encode(tokenIds, mask), mask, rate);
@@ -221,7 +221,7 @@ public sealed class GmsaCompressor : nn.Module
     /// them (windows merged separately, one LSA pass over all) but differentiable, every window in one batch: the
     /// path for training the compressor on answers (KEFT with <c>trainCompressor</c>). Activation memory grows with
     /// the context's length, since every window stays in one autograd graph.</summary>
-    public Tensor TrainingSoftTokens(IReadOnlyList<int> tokenIds, int rate)
+    internal Tensor TrainingSoftTokens(IReadOnlyList<int> tokenIds, int rate)
     {
         int window = Config.WindowSize;
         CheckCompressible(tokenIds.Count, rate, window);
@@ -373,14 +373,11 @@ public sealed class GmsaCompressor : nn.Module
         };
     }
 
-    /// <summary>Answers <paramref name="question"/> from a compressed context, without the checkpoint's answer prefix.
-    /// Null <paramref name="options"/> means <see cref="DefaultAnswerOptions"/>.</summary>
-    public async Task<string> AnswerAsync(CompressedContext context, string question, GenerationOptions? options = null, CancellationToken cancellationToken = default) =>
-        (await AskAsync(context, question, options, cancellationToken).ConfigureAwait(false)).Text;
-
-    /// <summary>Answers and reports token ids, stop reason, prompt tokens and time. The work, the soft tokens' prefill
-    /// included, runs on a worker thread, and waiting for another question on the same context blocks no thread.</summary>
-    public async Task<GenerationResult> AskAsync(CompressedContext context, string question, GenerationOptions? options = null, CancellationToken cancellationToken = default)
+    /// <summary>Answers <paramref name="question"/> from a compressed context: the text (without the checkpoint's
+    /// answer prefix), token ids, stop reason, prompt tokens and time. Null <paramref name="options"/> means
+    /// <see cref="DefaultAnswerOptions"/>. The work, the soft tokens' prefill included, runs on a worker thread, and
+    /// waiting for another question on the same context blocks no thread.</summary>
+    public async Task<GenerationResult> AnswerAsync(CompressedContext context, string question, GenerationOptions? options = null, CancellationToken cancellationToken = default)
     {
         (HfTokenizer tokenizer, IReadOnlyList<int> prompt, GenerationOptions checkedOptions) = PrepareQuestion(context, question, options);
         return await Task.Run(async () =>

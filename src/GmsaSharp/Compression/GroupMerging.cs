@@ -8,7 +8,7 @@ namespace GmsaSharp.Compression;
 /// vector; a remainder of L mod rate states becomes one extra vector, so a row of L real states gives
 /// ceil(L / rate) vectors. Padding never enters a mean. Plain means, no weights.
 /// </summary>
-public static class GroupMerging
+internal static class GroupMerging
 {
     /// <summary>Merges <paramref name="hidden"/> [batch, L, d] with its padding mask [batch, L] (1 = real; null = all real).</summary>
     /// <returns>Merged vectors [batch, M, d] with M = max over rows of ceil(real / rate), right-padded with

@@ -12,7 +12,7 @@ namespace GmsaSharp.Compression;
 /// space: these are the soft tokens.
 /// </summary>
 #pragma warning disable IDE1006 // field names are state-dict keys
-public sealed class LayerSemanticAlignment : nn.Module
+internal sealed class LayerSemanticAlignment : nn.Module
 {
     private readonly ModuleList<DecoderBlock> layers;
     // Not a module field: RegisterComponents would adopt the frozen base as a submodule of LSA.

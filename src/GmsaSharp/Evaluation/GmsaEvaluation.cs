@@ -79,7 +79,7 @@ public sealed class GmsaEvaluation(GmsaCompressor compressor, GenerationOptions 
         Qa("gmsa", rate, samples, progress, cancellationToken, sample =>
         {
             using CompressedContext context = compressor.Compress(sample.Input, rate, cancellationToken: cancellationToken);
-            GenerationResult answer = compressor.AskAsync(context, sample.Prompt!, options, cancellationToken).GetAwaiter().GetResult();
+            GenerationResult answer = compressor.AnswerAsync(context, sample.Prompt!, options, cancellationToken).GetAwaiter().GetResult();
             return (answer.Text, context.SourceTokens, context.SoftTokenCount);
         });
 

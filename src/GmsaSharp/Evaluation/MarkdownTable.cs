@@ -3,7 +3,7 @@ using System.Text;
 namespace GmsaSharp.Evaluation;
 
 /// <summary>Renders a GitHub-flavoured Markdown table.</summary>
-public static class MarkdownTable
+internal static class MarkdownTable
 {
     /// <summary>A header row, a separator and one line per row of cells.</summary>
     public static string Render(IReadOnlyList<string> headers, IEnumerable<IReadOnlyList<string>> rows)

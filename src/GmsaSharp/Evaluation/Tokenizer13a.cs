@@ -17,7 +17,7 @@ namespace GmsaSharp.Evaluation;
 /// </list>
 /// Apostrophes are never split (<c>It's</c> stays one token) and nothing is lowercased.
 /// </remarks>
-public static class Tokenizer13a
+internal static class Tokenizer13a
 {
     // The character class is { | } ~, [ \ ] ^ _ `, space ! " # $ % &, ( ) * +, : ; < = > ? @ and /:
     // every printable ASCII symbol but ' - . , which the later rules treat by context.

@@ -4,7 +4,7 @@ namespace GmsaSharp.Generation;
 /// Streams text while watching for stop strings: text is released only once it can no longer be the
 /// start of a stop string, and everything from the first stop string on is withheld.
 /// </summary>
-public sealed class StopStringFilter(IReadOnlyList<string> stopStrings)
+internal sealed class StopStringFilter(IReadOnlyList<string> stopStrings)
 {
     private string _pending = "";
 

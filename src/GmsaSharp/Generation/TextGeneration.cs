@@ -30,7 +30,7 @@ public static class TextGeneration
     }
 
     /// <summary>Detokenizes a token stream into text pieces, honouring stop strings; <paramref name="onToken"/> sees every id.</summary>
-    public static async IAsyncEnumerable<string> DetokenizeAsync(HfTokenizer tokenizer, IEnumerable<int> tokens, GenerationOptions options,
+    internal static async IAsyncEnumerable<string> DetokenizeAsync(HfTokenizer tokenizer, IEnumerable<int> tokens, GenerationOptions options,
         Action<int> onToken, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         StreamingDecoder decoder = tokenizer.CreateStreamingDecoder(skipSpecialTokens: true);
@@ -60,7 +60,7 @@ public static class TextGeneration
     }
 
     /// <summary>Runs a token stream to the end and reports text, ids, stop reason and time.</summary>
-    public static async Task<GenerationResult> CollectAsync(HfTokenizer tokenizer, IEnumerable<int> tokens, int promptTokens, GenerationOptions options,
+    internal static async Task<GenerationResult> CollectAsync(HfTokenizer tokenizer, IEnumerable<int> tokens, int promptTokens, GenerationOptions options,
         CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();

@@ -43,7 +43,7 @@ public static class TokenGenerator
     /// <param name="options">Sampling and stopping.</param>
     /// <param name="adapters">Adapters for the decoding steps, as used for the prompt.</param>
     /// <param name="cancellationToken">Stops between tokens.</param>
-    public static IEnumerable<int> Continue(CausalLM lm, KvCache cache, Tensor nextLogits, IEnumerable<int> history, GenerationOptions options,
+    internal static IEnumerable<int> Continue(CausalLM lm, KvCache cache, Tensor nextLogits, IEnumerable<int> history, GenerationOptions options,
         IProjectionAdapters? adapters, CancellationToken cancellationToken)
     {
         using var sampler = new TokenSampler(options);

@@ -5,7 +5,7 @@ namespace GmsaSharp.Generation;
 
 /// <summary>Turns next-token logits into a token: repetition penalty, temperature, top-k, top-p, then
 /// argmax (temperature 0) or a seeded draw.</summary>
-public sealed class TokenSampler : IDisposable
+internal sealed class TokenSampler : IDisposable
 {
     private readonly GenerationOptions _options;
     private readonly Generator? _generator;

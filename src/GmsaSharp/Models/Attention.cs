@@ -10,7 +10,7 @@ namespace GmsaSharp.Models;
 /// softmax(q k^T / sqrt(head_dim) + mask) v, then Wo.
 /// </summary>
 #pragma warning disable IDE1006 // field names are HuggingFace state-dict keys
-public sealed class Attention : nn.Module
+internal sealed class Attention : nn.Module
 {
     private readonly int _layer;
     private readonly int _heads;

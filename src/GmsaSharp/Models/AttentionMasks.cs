@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 namespace GmsaSharp.Models;
 
 /// <summary>Builds the boolean masks and default position ids of causal attention.</summary>
-public static class AttentionMasks
+internal static class AttentionMasks
 {
     /// <summary>
     /// Which keys each new query may attend to, [batch, 1, new, past + new] (true = attend), or null when no

@@ -38,7 +38,7 @@ public sealed class CausalLM : nn.Module
     public ComputeEnvironment Environment { get; }
 
     /// <summary>The decoder stack (embeddings, blocks, final norm).</summary>
-    public DecoderModel Decoder => model;
+    internal DecoderModel Decoder => model;
 
     /// <summary>The folder's tokenizer, or null when it has none (token-id input only).</summary>
     public HfTokenizer? Tokenizer { get; private set; }

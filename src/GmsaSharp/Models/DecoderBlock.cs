@@ -5,7 +5,7 @@ namespace GmsaSharp.Models;
 
 /// <summary>One pre-norm transformer block: h = x + Attn(Norm(x)); out = h + MLP(Norm(h)).</summary>
 #pragma warning disable IDE1006 // field names are HuggingFace state-dict keys
-public sealed class DecoderBlock : nn.Module
+internal sealed class DecoderBlock : nn.Module
 {
     private readonly RmsNorm input_layernorm;
     private readonly Attention self_attn;

@@ -6,7 +6,7 @@ namespace GmsaSharp.Models;
 
 /// <summary>The decoder stack: token embeddings, the blocks and the final norm (HF's <c>model.*</c>).</summary>
 #pragma warning disable IDE1006 // field names are HuggingFace state-dict keys
-public sealed class DecoderModel : nn.Module
+internal sealed class DecoderModel : nn.Module
 {
     private readonly Embedding embed_tokens;
     private readonly ModuleList<DecoderBlock> layers;

@@ -4,7 +4,7 @@ namespace GmsaSharp.Models;
 
 /// <summary>Runs a list of blocks plus a final norm the way the decoder does: the shared core of the
 /// decoder, the GMSA encoder (its first k blocks) and the LSA module (copied blocks).</summary>
-public static class DecoderStack
+internal static class DecoderStack
 {
     /// <summary>Runs <paramref name="blocks"/> then <paramref name="finalNorm"/> over <paramref name="inputEmbeddings"/>.
     /// See <see cref="DecoderModel.Forward"/> for the arguments.</summary>

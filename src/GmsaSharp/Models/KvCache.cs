@@ -6,8 +6,17 @@ namespace GmsaSharp.Models;
 /// Keys and values of every decoder block for the positions seen so far, so incremental decoding
 /// computes only new tokens. Storage is preallocated and grows by doubling; keys and values are kept
 /// per KV head (not repeated for grouped-query attention). All rows of a batch share one length;
-/// padding is expressed through the attention mask.
+/// padding is expressed through the attention mask. To a user it is a handle (<see cref="CausalLM.NewCache"/>,
+/// then passed to every forward call); only the decoder writes it.
 /// </summary>
+/// <remarks>
+/// The protocol of one forward pass over n new positions: every block calls <see cref="Append"/> once with its
+/// own layer index (each sees the positions before <see cref="Length"/> plus its n new ones), then the stack calls
+/// <see cref="Advance"/> once with n. <see cref="Length"/> moves only in <see cref="Advance"/>, so the blocks of
+/// one pass all write at the same offset; a pass that runs fewer blocks than the cache serves (the GMSA encoder
+/// never uses a cache, LSA has its own) leaves the others' rows unwritten, and must not share the cache with a
+/// pass that runs all of them.
+/// </remarks>
 public sealed class KvCache : IDisposable
 {
     private readonly Tensor?[] _keys;
@@ -15,7 +24,7 @@ public sealed class KvCache : IDisposable
     private Tensor? _mask;
 
     /// <summary>An empty cache for <paramref name="layers"/> blocks.</summary>
-    public KvCache(int layers)
+    internal KvCache(int layers)
     {
         _keys = new Tensor?[layers];
         _values = new Tensor?[layers];
@@ -25,7 +34,7 @@ public sealed class KvCache : IDisposable
     public long Length { get; private set; }
 
     /// <summary>The padding mask [batch, Length] of the cached positions (1 = real token), or null when none was given.</summary>
-    public Tensor? AttentionMask => _mask;
+    internal Tensor? AttentionMask => _mask;
 
     /// <summary>The number of blocks the cache serves.</summary>
     public int Layers => _keys.Length;
@@ -33,7 +42,7 @@ public sealed class KvCache : IDisposable
     /// <summary>Appends one block's new keys and values [batch, kv_heads, new, head_dim] after the
     /// first <see cref="Length"/> positions and returns views of all of them. <see cref="Advance"/>
     /// moves <see cref="Length"/> on once every block has appended.</summary>
-    public (Tensor Keys, Tensor Values) Append(int layer, Tensor keys, Tensor values)
+    internal (Tensor Keys, Tensor Values) Append(int layer, Tensor keys, Tensor values)
     {
         long needed = Length + keys.shape[2];
         _keys[layer] = Store(_keys[layer], keys, needed);
@@ -42,7 +51,7 @@ public sealed class KvCache : IDisposable
     }
 
     /// <summary>Records that <paramref name="count"/> positions were appended to every block, with their padding mask.</summary>
-    public void Advance(long count, Tensor? newMask)
+    internal void Advance(long count, Tensor? newMask)
     {
         Length += count;
         if (newMask is null && _mask is null)
@@ -59,7 +68,7 @@ public sealed class KvCache : IDisposable
 
     /// <summary>Forgets every position from <paramref name="length"/> on, keeping the first ones: a shared
     /// prefix (such as a compressed context) then serves the next question without recomputation.</summary>
-    public void Truncate(long length)
+    internal void Truncate(long length)
     {
         if (length < 0 || length > Length)
         {
@@ -78,7 +87,7 @@ public sealed class KvCache : IDisposable
 
     /// <summary>A new cache holding a copy of the first <paramref name="length"/> positions: an extended
     /// compressed context starts from the earlier one's cache while that one stays usable.</summary>
-    public KvCache CopyPrefix(long length)
+    internal KvCache CopyPrefix(long length)
     {
         if (length < 0 || length > Length)
         {

@@ -11,7 +11,7 @@ namespace GmsaSharp.Models;
 /// State-dict names: <c>layers.{i}.{projection}.lora_A</c> / <c>lora_B</c>.
 /// </summary>
 #pragma warning disable IDE1006 // field names are state-dict keys
-public sealed class LoraAdapters : nn.Module, IProjectionAdapters
+internal sealed class LoraAdapters : nn.Module, IProjectionAdapters
 {
     private readonly ModuleList<ModuleDict<LoraPair>> layers;
 
@@ -68,7 +68,7 @@ public sealed class LoraAdapters : nn.Module, IProjectionAdapters
     };
 
     /// <summary>One adapter: A [rank, in] and B [out, rank].</summary>
-    public sealed class LoraPair : nn.Module
+    internal sealed class LoraPair : nn.Module
     {
         private readonly Parameter lora_A;
         private readonly Parameter lora_B;

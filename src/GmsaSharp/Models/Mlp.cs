@@ -6,7 +6,7 @@ namespace GmsaSharp.Models;
 
 /// <summary>The SwiGLU feed-forward network: down(silu(gate(x)) * up(x)).</summary>
 #pragma warning disable IDE1006 // field names are HuggingFace state-dict keys
-public sealed class Mlp : nn.Module
+internal sealed class Mlp : nn.Module
 {
     private readonly int _layer;
     private readonly Linear gate_proj;

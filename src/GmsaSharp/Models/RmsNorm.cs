@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace GmsaSharp.Models;
 
 /// <summary>RMSNorm: y = w * x / sqrt(mean(x^2) + eps), with the statistics taken in fp32 as in HF Llama.</summary>
-public sealed class RmsNorm : nn.Module<Tensor, Tensor>
+internal sealed class RmsNorm : nn.Module<Tensor, Tensor>
 {
     private readonly double _eps;
 #pragma warning disable IDE1006 // HuggingFace state-dict name

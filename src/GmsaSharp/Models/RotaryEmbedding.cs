@@ -7,7 +7,7 @@ namespace GmsaSharp.Models;
 /// Rotary position embedding in HF's rotate-half convention: dimension i is paired with i + d/2 and
 /// rotated by angle position * inv_freq[i], inv_freq[i] = theta^(-2i/d), optionally rescaled (llama3).
 /// </summary>
-public sealed class RotaryEmbedding
+internal sealed class RotaryEmbedding
 {
     private readonly float[] _inverseFrequencies;
 

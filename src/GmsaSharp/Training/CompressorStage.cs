@@ -9,7 +9,7 @@ namespace GmsaSharp.Training;
 public abstract class CompressorStage
 {
     /// <summary>Freezes every base and compressor weight except <paramref name="trainable"/>.</summary>
-    protected CompressorStage(GmsaCompressor compressor, IReadOnlyList<int> rates, IEnumerable<(string Name, Parameter Parameter)> trainable)
+    private protected CompressorStage(GmsaCompressor compressor, IReadOnlyList<int> rates, IEnumerable<(string Name, Parameter Parameter)> trainable)
     {
         if (rates.Count == 0 || rates.Any(rate => rate < 1))
         {
@@ -29,28 +29,28 @@ public abstract class CompressorStage
     }
 
     /// <summary>The compressor's own weights, the encoder LoRA and the LSA blocks, by their checkpoint names.</summary>
-    protected static IEnumerable<(string Name, Parameter Parameter)> CompressorParameters(GmsaCompressor compressor) =>
+    private protected static IEnumerable<(string Name, Parameter Parameter)> CompressorParameters(GmsaCompressor compressor) =>
         compressor.EncoderLora.named_parameters().Select(p => ("encoder_lora." + p.name, p.parameter))
             .Concat(compressor.Lsa.named_parameters().Select(p => ("lsa." + p.name, p.parameter)));
 
     /// <summary>The compressor being trained.</summary>
-    protected GmsaCompressor Compressor { get; }
+    private protected GmsaCompressor Compressor { get; }
 
     /// <summary>The base decoder.</summary>
-    protected CausalLM Lm => Compressor.Model;
+    private protected CausalLM Lm => Compressor.Model;
 
     /// <summary>The rates a sample's rate is drawn from.</summary>
     public IReadOnlyList<int> Rates { get; }
 
     /// <summary>The trainable parameters, by name within the compressor.</summary>
-    protected List<(string Name, Parameter Parameter)> Trainable { get; }
+    private protected List<(string Name, Parameter Parameter)> Trainable { get; }
 
     /// <summary>The rate of the sample at stream position <paramref name="position"/>: uniform over <see cref="Rates"/>, fixed by the seed.</summary>
     public int RateAt(long seed, long position) => Rates[EpochSampler.For(seed, position).Next(Rates.Count)];
 
     /// <summary>The micro-batch loss: per-sample summed losses (from <paramref name="sampleLoss"/> at each stream
     /// position) added up and divided by all predicted tokens.</summary>
-    protected static (Tensor Loss, long Tokens) BatchLoss(long index, int batchSize, Func<long, (Tensor SummedLoss, long Tokens)> sampleLoss)
+    private protected static (Tensor Loss, long Tokens) BatchLoss(long index, int batchSize, Func<long, (Tensor SummedLoss, long Tokens)> sampleLoss)
     {
         Tensor? total = null;
         long tokens = 0;

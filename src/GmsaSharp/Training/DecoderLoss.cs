@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace GmsaSharp.Training;
 
 /// <summary>Teacher-forced cross-entropy losses of the decoder.</summary>
-public static class DecoderLoss
+internal static class DecoderLoss
 {
     private const int IgnoredLabel = -100;
 

@@ -12,7 +12,7 @@ public enum LearningRateDecay
 }
 
 /// <summary>Linear warm-up from zero to the peak over <see cref="WarmupSteps"/>, then <see cref="Decay"/> to zero at <see cref="TotalSteps"/>.</summary>
-public sealed record LearningRateSchedule(double Peak, int WarmupSteps, int TotalSteps, LearningRateDecay Decay)
+internal sealed record LearningRateSchedule(double Peak, int WarmupSteps, int TotalSteps, LearningRateDecay Decay)
 {
     /// <summary>The rate for optimizer step <paramref name="step"/> (0-based).</summary>
     public double At(int step)

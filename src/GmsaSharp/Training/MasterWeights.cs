@@ -9,7 +9,7 @@ namespace GmsaSharp.Training;
 /// TorchSharp): gradients are accumulated into the fp32 copy after every backward pass, the optimizer
 /// updates the fp32 copy, and the result is rounded back into the model. fp32 parameters are their own master.
 /// </summary>
-public sealed class MasterWeights : IDisposable
+internal sealed class MasterWeights : IDisposable
 {
     private readonly List<(string Name, Parameter Model, Parameter Master)> _pairs = [];
 

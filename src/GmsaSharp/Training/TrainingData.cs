@@ -21,7 +21,7 @@ public sealed record DataReport(int Read, int Used, int Windowed, int Rejected)
 }
 
 /// <summary>Deterministic sample order: a fresh shuffle per epoch, drawn from the seed and the epoch alone.</summary>
-public sealed class EpochSampler(int count, long seed)
+internal sealed class EpochSampler(int count, long seed)
 {
     private readonly Dictionary<long, int[]> _orders = [];
 

@@ -51,7 +51,7 @@ public sealed record TrainingOptions
     public int EffectiveWarmupSteps => WarmupSteps ?? Steps / 10;
 
     /// <summary>The schedule these options define.</summary>
-    public LearningRateSchedule Schedule => new(LearningRate, EffectiveWarmupSteps, Steps, Decay);
+    internal LearningRateSchedule Schedule => new(LearningRate, EffectiveWarmupSteps, Steps, Decay);
 
     /// <summary>Checks every value and names the first bad one.</summary>
     public void Validate()

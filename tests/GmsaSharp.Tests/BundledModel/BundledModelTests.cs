@@ -26,7 +26,7 @@ public sealed class BundledModelTests
         string question = File.ReadAllLines(Path.Combine(Folder, "sample-questions.txt"))[0];
 
         using CompressedContext context = compressor.Compress(document, rate: 4);
-        GenerationResult answer = await compressor.AskAsync(context, question, new GenerationOptions { MaxNewTokens = 16, StopStrings = ["\n"] });
+        GenerationResult answer = await compressor.AnswerAsync(context, question, new GenerationOptions { MaxNewTokens = 16, StopStrings = ["\n"] });
 
         Assert.Equal(new[] { 4, 8 }, compressor.Config.TrainedRates);
         Assert.True(context.Windows > 1, "the sample document must exercise windowed compression");
@@ -55,7 +55,7 @@ public sealed class BundledModelTests
         foreach (GmsaSample sample in samples)
         {
             using CompressedContext context = compressor.Compress(sample.Input, rate);
-            answered.Add(((await compressor.AskAsync(context, sample.Prompt!, options)).Text, sample.Answers));
+            answered.Add(((await compressor.AnswerAsync(context, sample.Prompt!, options)).Text, sample.Answers));
         }
         QaScores scores = QaScores.Average(answered);
 

@@ -39,7 +39,7 @@ public sealed class AsyncAnsweringTests : IDisposable
         var answers = new List<string>();
         foreach (string question in Questions)
         {
-            answers.Add(await _compressor.AnswerAsync(context, question, Options));
+            answers.Add((await _compressor.AnswerAsync(context, question, Options)).Text);
         }
         return [.. answers];
     }
@@ -51,7 +51,7 @@ public sealed class AsyncAnsweringTests : IDisposable
         using CompressedContext context = _compressor.Compress(Document, 4);
 
         string[] concurrent = SingleThreadSynchronizationContext.Run(() =>
-            Task.WhenAll(Questions.Select(question => _compressor.AnswerAsync(context, question, Options))));
+            Task.WhenAll(Questions.Select(async question => (await _compressor.AnswerAsync(context, question, Options)).Text)));
 
         Assert.Equal(sequential, concurrent);
     }
@@ -71,8 +71,9 @@ public sealed class AsyncAnsweringTests : IDisposable
             }
             return text.ToString();
         }
+        async Task<string> Answered(string question) => (await _compressor.AnswerAsync(context, question, Options)).Text;
         string[] mixed = SingleThreadSynchronizationContext.Run(() => Task.WhenAll(
-            Questions.Select((question, i) => i % 2 == 0 ? Streamed(question) : _compressor.AnswerAsync(context, question, Options))));
+            Questions.Select((question, i) => i % 2 == 0 ? Streamed(question) : Answered(question))));
 
         Assert.Equal(sequential, mixed);
     }
@@ -83,9 +84,9 @@ public sealed class AsyncAnsweringTests : IDisposable
         string[] sequential = await SequentialAnswers();
         using CompressedContext context = _compressor.Compress(Document, 4);
 
-        (string answer, int posted) = SingleThreadSynchronizationContext.RunBlocking(() => _compressor.AnswerAsync(context, Questions[0], Options));
+        (GenerationResult answer, int posted) = SingleThreadSynchronizationContext.RunBlocking(() => _compressor.AnswerAsync(context, Questions[0], Options));
 
-        Assert.Equal(sequential[0], answer);
+        Assert.Equal(sequential[0], answer.Text);
         Assert.Equal(0, posted);
     }
 
@@ -106,7 +107,7 @@ public sealed class AsyncAnsweringTests : IDisposable
         string[] sequential = await SequentialAnswers();
         using CompressedContext context = _compressor.Compress(Document, 4);
         await context.EnterAsync(CancellationToken.None);
-        Task<string> answer;
+        Task<GenerationResult> answer;
         try
         {
             answer = _compressor.AnswerAsync(context, Questions[0], Options);
@@ -118,7 +119,7 @@ public sealed class AsyncAnsweringTests : IDisposable
         {
             context.Exit();
         }
-        Assert.Equal(sequential[0], await answer);
+        Assert.Equal(sequential[0], (await answer).Text);
     }
 
     [Fact]
@@ -196,7 +197,7 @@ public sealed class AsyncAnsweringTests : IDisposable
     {
         CompressedContext context = _compressor.Compress(Document, 4);
         await context.EnterAsync(CancellationToken.None);
-        Task<string> waiting = _compressor.AnswerAsync(context, Questions[0], Options);
+        Task<GenerationResult> waiting = _compressor.AnswerAsync(context, Questions[0], Options);
 
         context.Dispose();
         context.Exit();
@@ -215,7 +216,7 @@ public sealed class AsyncAnsweringTests : IDisposable
             break;
         }
 
-        Assert.Equal(sequential[1], await _compressor.AnswerAsync(context, Questions[1], Options));
+        Assert.Equal(sequential[1], (await _compressor.AnswerAsync(context, Questions[1], Options)).Text);
     }
 
     /// <summary>Reports on the reporting thread, so the test sees every report before the call returns.</summary>

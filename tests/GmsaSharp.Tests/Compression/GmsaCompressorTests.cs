@@ -286,10 +286,10 @@ public sealed class GmsaCompressorTests : IDisposable
         var options = new GenerationOptions { MaxNewTokens = 12, StopAtEos = false };
         using CompressedContext reused = compressor.Compress(document, 4);
 
-        GenerationResult first = await compressor.AskAsync(reused, "the dog", options);
-        GenerationResult second = await compressor.AskAsync(reused, "the cat", options);
+        GenerationResult first = await compressor.AnswerAsync(reused, "the dog", options);
+        GenerationResult second = await compressor.AnswerAsync(reused, "the cat", options);
         using CompressedContext fresh = compressor.Compress(document, 4);
-        GenerationResult secondFresh = await compressor.AskAsync(fresh, "the cat", options);
+        GenerationResult secondFresh = await compressor.AnswerAsync(fresh, "the cat", options);
 
         Assert.Equal(secondFresh.TokenIds, second.TokenIds);
         Assert.Equal(12, first.TokenIds.Count);
@@ -305,12 +305,12 @@ public sealed class GmsaCompressorTests : IDisposable
         Tensor before = _lm.Forward(ids);
         using CompressedContext context = compressor.Compress("the cat sat on the mat.", 2);
         var options = new GenerationOptions { MaxNewTokens = 6, StopAtEos = false };
-        var withoutKeft = await compressor.AskAsync(context, "the dog", options);
+        var withoutKeft = await compressor.AnswerAsync(context, "the dog", options);
 
         compressor.AddKeftAdapters(new LoraSettings(2, 4, 0, LoraSettings.QueryKeyValue), seed: 9);
         PerturbAdapters(compressor.KeftLora!, 7, scale: 1.0);
         using CompressedContext again = compressor.Compress("the cat sat on the mat.", 2);
-        var withKeft = await compressor.AskAsync(again, "the dog", options);
+        var withKeft = await compressor.AnswerAsync(again, "the dog", options);
 
         Assert.True(_lm.Forward(ids).allclose(before, rtol: 0, atol: 0), "the plain decoder must be untouched");
         Assert.NotEqual(withoutKeft.TokenIds, withKeft.TokenIds);

@@ -53,7 +53,7 @@ public sealed class GmsaChatClientTests : IDisposable
     private async Task<GenerationResult> Direct(string document, string question, int rate = 4, GenerationOptions? options = null)
     {
         using CompressedContext context = _compressor.Compress(document, rate);
-        return await _compressor.AskAsync(context, question, options);
+        return await _compressor.AnswerAsync(context, question, options);
     }
 
     private int Compressions => _logs.Logger.Entries.Count(e => e.Message.StartsWith("Compressed a document", StringComparison.Ordinal));
@@ -234,7 +234,7 @@ public sealed class GmsaChatClientTests : IDisposable
         using (GmsaCompressor compressor = GmsaCompressor.FromPretrained(_gmsa, lm))
         using (CompressedContext context = compressor.Compress(Document, 8))
         {
-            expected = await compressor.AskAsync(context, "the dog");
+            expected = await compressor.AnswerAsync(context, "the dog");
         }
 
         await using (ServiceProvider provider = services.BuildServiceProvider())

@@ -61,7 +61,7 @@ try
         // The checkpoint's own answer settings (stop strings, answer length), as AnswerAsync uses by default;
         // the full-prompt baseline gets the same ones.
         GenerationOptions generation = compressor.DefaultAnswerOptions;
-        var baseline = new FullPromptBaseline(lm, compressor.Config);
+        var baseline = new FullPromptBaseline(lm, compressor.Config.Prompts);
         IReadOnlyList<int> contextTokens = lm.Tokenizer!.Encode(document, addBos: false);
 
         async Task Ask(string question, bool first)

@@ -19,7 +19,7 @@ internal static class EvalCommand
         var reconstruction = new Option<bool>("--reconstruction") { Description = "Score reconstruction (BLEU-4, ROUGE-L, prefix EM) instead of QA." };
         var noFullPrompt = new Option<bool>("--no-full-prompt") { Description = "Skip the full-prompt baseline." };
         var truncation = new Option<bool>("--truncation") { Description = "Add the truncation baseline at each rate's token budget." };
-        var template = new Option<string>("--full-prompt-template") { Description = "Layout of the baselines' prompt.", DefaultValueFactory = _ => "{context}\n\n{prompt}" };
+        var template = new Option<string?>("--full-prompt-template") { Description = "Layout of the baselines' prompt, with {context} and {prompt} (default: the GMSA checkpoint's)." };
         var groupBy = new Option<string?>("--group-by") { Description = "Comma-separated label fields of the QA lines (e.g. attribute,biographies from gmsa synth): accuracy per value of each, every method side by side, in results.md and breakdowns.json." };
         var output = new Option<string>("--out") { Description = "Folder for results.md, results.json and outputs.jsonl (every sample's output per method).", Required = true };
         var sampling = new SamplingOptions();
@@ -51,7 +51,7 @@ internal static class EvalCommand
             using (lm)
             using (compressor)
             {
-                var evaluation = new GmsaEvaluation(compressor, options) { FullPromptTemplate = result.GetValue(template)! };
+                var evaluation = new GmsaEvaluation(compressor, options) { FullPromptTemplate = result.GetValue(template) ?? compressor.Config.Prompts.FullPromptTemplate };
                 if (!isReconstruction)
                 {
                     evaluation.CheckQaSamples(samples, evaluated, fullPrompt: !result.GetValue(noFullPrompt), dataPath);

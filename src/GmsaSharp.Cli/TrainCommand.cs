@@ -57,8 +57,8 @@ internal static class TrainCommand
         var model = new Option<string>("--model") { Description = "The decoder to fine-tune (HF folder).", Required = true };
         var data = new Option<string>("--data") { Description = "JSONL with {\"input\", \"prompt\", \"answer\"} per line; consecutive lines with the same input share one copy of it.", Required = true };
         var sequence = new Option<int>("--seq-len") { Description = "Most tokens per training sequence (context and the questions packed after it).", DefaultValueFactory = _ => 1024 };
-        var questionTemplate = new Option<string>("--question-template") { Description = "Question prompt after the context; {question} is replaced. Use the GMSA checkpoint's.", DefaultValueFactory = _ => "{question}" };
-        var answerPrefix = new Option<string>("--answer-prefix") { Description = "Text before each answer (e.g. a space after 'Answer:').", DefaultValueFactory = _ => "" };
+        var questionTemplate = new Option<string>("--question-template") { Description = "Question prompt after the context; {question} is replaced. Use the GMSA checkpoint's.", DefaultValueFactory = _ => PromptLayout.Default.QuestionTemplate };
+        var answerPrefix = new Option<string>("--answer-prefix") { Description = "Text before each answer (e.g. a space after 'Answer:').", DefaultValueFactory = _ => PromptLayout.Default.AnswerPrefix };
         var contextLoss = new Option<bool>("--context-loss") { Description = "Also train on the context tokens (language modelling), not only on the answers." };
         var command = new Command("qa", "Fine-tune a decoder to answer questions from a full, uncompressed context (loss on the answers).")
             { model, data, sequence, questionTemplate, answerPrefix, contextLoss };
@@ -70,8 +70,8 @@ internal static class TrainCommand
             bool resume = result.GetValue(training.Resume);
             // On --resume the checkpoint then overwrites every weight exactly.
             using CausalLM lm = CausalLM.FromPretrained(result.GetValue(model)!, training.Common.Read(result));
-            var stage = new FullContextQaStage(lm, GmsaJsonl.Read(result.GetValue(data)!, requireQa: true), result.GetValue(questionTemplate)!,
-                result.GetValue(answerPrefix)!, result.GetValue(sequence), result.GetValue(contextLoss), options.Seed);
+            var prompts = new PromptLayout { QuestionTemplate = result.GetValue(questionTemplate)!, AnswerPrefix = result.GetValue(answerPrefix)! };
+            var stage = new FullContextQaStage(lm, GmsaJsonl.Read(result.GetValue(data)!, requireQa: true), prompts, result.GetValue(sequence), result.GetValue(contextLoss), options.Seed);
             Console.WriteLine($"qa: {stage.Report}; {stage.Sequences:N0} sequences; {lm.Environment.Describe()}");
             return Task.FromResult(TrainingRun.Run(stage, options, output, resume, cancellationToken));
         }));
@@ -109,16 +109,18 @@ internal static class TrainCommand
         var gmsa = new Option<string?>("--gmsa") { Description = "Continue from this GMSA checkpoint instead of a fresh compressor." };
         var data = new Option<string>("--data") { Description = "JSONL with {\"input\": context} per line.", Required = true };
         var rates = new Option<string>("--rates") { Description = "Compression rates drawn per sample.", DefaultValueFactory = _ => "4,8" };
+        // The library's defaults for a fresh compressor (the reference's), shown and used unless given.
+        var defaults = new GmsaOptions();
         var encoderLayers = new Option<int?>("--encoder-layers") { Description = "k, encoder blocks (default: a quarter of the base's)." };
-        var rank = new Option<int>("--lora-rank") { Description = "Encoder LoRA rank.", DefaultValueFactory = _ => 128 };
-        var alpha = new Option<double>("--lora-alpha") { Description = "Encoder LoRA alpha.", DefaultValueFactory = _ => 32 };
-        var dropout = new Option<double>("--lora-dropout") { Description = "Encoder LoRA dropout.", DefaultValueFactory = _ => 0.05 };
-        var lsaLayers = new Option<int>("--lsa-layers") { Description = "n, LSA blocks (the paper: 1).", DefaultValueFactory = _ => 1 };
+        var rank = new Option<int>("--lora-rank") { Description = "Encoder LoRA rank.", DefaultValueFactory = _ => defaults.EncoderLora.Rank };
+        var alpha = new Option<double>("--lora-alpha") { Description = "Encoder LoRA alpha.", DefaultValueFactory = _ => defaults.EncoderLora.Alpha };
+        var dropout = new Option<double>("--lora-dropout") { Description = "Encoder LoRA dropout.", DefaultValueFactory = _ => defaults.EncoderLora.Dropout };
+        var lsaLayers = new Option<int>("--lsa-layers") { Description = "n, LSA blocks (the paper: 1).", DefaultValueFactory = _ => defaults.LsaLayers };
         var window = new Option<int?>("--window") { Description = "Encoder window in tokens (default: min(512, max positions))." };
         var maxContext = new Option<int?>("--max-context-tokens") { Description = "Longest context per sample (default: the window)." };
         var overlong = new Option<string>("--overlong") { Description = "Longer contexts: window (split) or reject.", DefaultValueFactory = _ => "window" };
-        var questionTemplate = new Option<string>("--question-template") { Description = "Decoder prompt after the soft tokens; {question} is replaced.", DefaultValueFactory = _ => "{question}" };
-        var answerPrefix = new Option<string>("--answer-prefix") { Description = "Text before each KEFT answer target (e.g. a space after 'Answer:').", DefaultValueFactory = _ => "" };
+        var questionTemplate = new Option<string>("--question-template") { Description = "Decoder prompt after the soft tokens; {question} is replaced.", DefaultValueFactory = _ => defaults.Prompts.QuestionTemplate };
+        var answerPrefix = new Option<string>("--answer-prefix") { Description = "Text before each KEFT answer target (e.g. a space after 'Answer:').", DefaultValueFactory = _ => defaults.Prompts.AnswerPrefix };
         var command = new Command("autoencode", "GMSA stage 1: train encoder LoRA + LSA so the frozen decoder restates the context from soft tokens.")
             { model, gmsa, data, rates, encoderLayers, rank, alpha, dropout, lsaLayers, window, maxContext, overlong, questionTemplate, answerPrefix };
         training.AddTo(command);
@@ -134,11 +136,10 @@ internal static class TrainCommand
                 : GmsaCompressor.Create(lm, new GmsaOptions
                 {
                     EncoderLayers = result.GetValue(encoderLayers),
-                    EncoderLora = new LoraSettings(result.GetValue(rank), result.GetValue(alpha), result.GetValue(dropout), LoraSettings.AllProjections),
+                    EncoderLora = defaults.EncoderLora with { Rank = result.GetValue(rank), Alpha = result.GetValue(alpha), Dropout = result.GetValue(dropout) },
                     LsaLayers = result.GetValue(lsaLayers),
                     WindowSize = result.GetValue(window),
-                    QuestionTemplate = result.GetValue(questionTemplate)!,
-                    AnswerPrefix = result.GetValue(answerPrefix)!,
+                    Prompts = defaults.Prompts with { QuestionTemplate = result.GetValue(questionTemplate)!, AnswerPrefix = result.GetValue(answerPrefix)! },
                     Seed = options.Seed,
                 });
             string policy = result.GetValue(overlong)!;

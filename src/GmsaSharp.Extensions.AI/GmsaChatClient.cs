@@ -69,7 +69,7 @@ public sealed class GmsaChatClient : IChatClient
             yield return new ChatResponseUpdate(ChatRole.Assistant, piece) { ModelId = _options.ModelId, ResponseId = responseId, MessageId = responseId };
         }
         // Streamed text does not say how many tokens made it, so the last update counts what the decoder read.
-        int promptTokens = context.SoftTokenCount + _compressor.Model.Tokenizer!.Encode(_compressor.Config.QuestionPrompt(request.Question), addBos: false).Count;
+        int promptTokens = context.SoftTokenCount + _compressor.Model.Tokenizer!.Encode(_compressor.Config.Prompts.QuestionPrompt(request.Question), addBos: false).Count;
         yield return new ChatResponseUpdate(ChatRole.Assistant, [new UsageContent(Usage(context, promptTokens, outputTokens: null))])
         {
             ModelId = _options.ModelId,

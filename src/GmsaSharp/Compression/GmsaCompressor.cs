@@ -89,9 +89,10 @@ public sealed class GmsaCompressor : nn.Module
             EncoderLora = options.EncoderLora,
             LsaLayers = options.LsaLayers,
             WindowSize = options.WindowSize ?? Math.Min(512, lm.Config.MaxPositionEmbeddings),
-            AutoencodeInstruction = options.AutoencodeInstruction,
-            QuestionTemplate = options.QuestionTemplate,
-            AnswerPrefix = options.AnswerPrefix,
+            AutoencodeInstruction = options.Prompts.AutoencodeInstruction,
+            QuestionTemplate = options.Prompts.QuestionTemplate,
+            AnswerPrefix = options.Prompts.AnswerPrefix,
+            FullPromptTemplate = options.Prompts.FullPromptTemplate == PromptLayout.DefaultFullPromptTemplate ? null : options.Prompts.FullPromptTemplate,
             AnswerStopStrings = options.AnswerStopStrings,
             AnswerMaxNewTokens = options.AnswerMaxNewTokens,
         };
@@ -560,7 +561,7 @@ public sealed class GmsaCompressor : nn.Module
         {
             throw new ArgumentException("The question is empty.", nameof(question));
         }
-        return tokenizer.Encode(Config.QuestionPrompt(question), addBos: false);
+        return tokenizer.Encode(Config.Prompts.QuestionPrompt(question), addBos: false);
     }
 
     private IReadOnlyList<int> DocumentTokens(string text, string parameter)

@@ -54,15 +54,30 @@ public sealed record GmsaConfig
     /// <summary>Context tokens the encoder reads at once; longer documents are split into windows of this size.</summary>
     [JsonPropertyName("window_size")] public required int WindowSize { get; init; }
 
-    /// <summary>The instruction after the soft tokens in autoencoder training.</summary>
-    [JsonPropertyName("autoencode_instruction")] public string AutoencodeInstruction { get; init; } = "Restate the aforementioned text.";
+    /// <summary>The instruction after the soft tokens in autoencoder training (<see cref="PromptLayout.AutoencodeInstruction"/>).</summary>
+    [JsonPropertyName("autoencode_instruction")] public string AutoencodeInstruction { get; init; } = PromptLayout.DefaultAutoencodeInstruction;
 
-    /// <summary>How a question becomes the decoder prompt after the soft tokens; <c>{question}</c> is replaced.</summary>
-    [JsonPropertyName("question_template")] public string QuestionTemplate { get; init; } = "{question}";
+    /// <summary>How a question becomes the decoder prompt after the soft tokens (<see cref="PromptLayout.QuestionTemplate"/>).</summary>
+    [JsonPropertyName("question_template")] public string QuestionTemplate { get; init; } = PromptLayout.DefaultQuestionTemplate;
 
-    /// <summary>Text put before every KEFT answer target, e.g. " " when the template ends in "Answer:" and the base
-    /// model was trained on "Answer: text".</summary>
+    /// <summary>Text put before every KEFT answer target (<see cref="PromptLayout.AnswerPrefix"/>).</summary>
     [JsonPropertyName("answer_prefix")] public string AnswerPrefix { get; init; } = "";
+
+    /// <summary>The full-prompt baseline's layout (<see cref="PromptLayout.FullPromptTemplate"/>); null, and not written,
+    /// for the default.</summary>
+    [JsonPropertyName("full_prompt_template")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? FullPromptTemplate { get; init; }
+
+    /// <summary>The checkpoint's prompt layout: what training used and what inference and evaluation ask with.</summary>
+    [JsonIgnore]
+    public PromptLayout Prompts => new()
+    {
+        QuestionTemplate = QuestionTemplate,
+        AnswerPrefix = AnswerPrefix,
+        AutoencodeInstruction = AutoencodeInstruction,
+        FullPromptTemplate = FullPromptTemplate ?? PromptLayout.DefaultFullPromptTemplate,
+    };
 
     /// <summary>Strings that end an answer by default. Null in checkpoints written before the field existed:
     /// they get <see cref="DefaultAnswerStopStrings"/>.</summary>
@@ -92,9 +107,6 @@ public sealed record GmsaConfig
         MaxNewTokens = AnswerMaxNewTokens ?? DefaultAnswerMaxNewTokens,
         StopStrings = AnswerStopStrings ?? DefaultAnswerStopStrings,
     };
-
-    /// <summary>The decoder prompt for <paramref name="question"/>.</summary>
-    public string QuestionPrompt(string question) => QuestionTemplate.Replace("{question}", question, StringComparison.Ordinal);
 
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 
@@ -153,10 +165,7 @@ public sealed record GmsaConfig
         {
             throw new ArgumentOutOfRangeException(nameof(TrainedRates), "trained_rates must be at least 1.");
         }
-        if (!QuestionTemplate.Contains("{question}", StringComparison.Ordinal))
-        {
-            throw new ArgumentException("question_template must contain {question}.", nameof(QuestionTemplate));
-        }
+        Prompts.Validate();
         if (AnswerMaxNewTokens < 1)
         {
             throw new ArgumentOutOfRangeException(nameof(AnswerMaxNewTokens), AnswerMaxNewTokens, "answer_max_new_tokens must be at least 1.");

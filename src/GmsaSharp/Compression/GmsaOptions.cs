@@ -17,14 +17,8 @@ public sealed record GmsaOptions
     /// <summary>Encoder window; default min(512, max_position_embeddings).</summary>
     public int? WindowSize { get; init; }
 
-    /// <summary>The autoencoding instruction.</summary>
-    public string AutoencodeInstruction { get; init; } = "Restate the aforementioned text.";
-
-    /// <summary>The question template (must contain <c>{question}</c>).</summary>
-    public string QuestionTemplate { get; init; } = "{question}";
-
-    /// <summary>Text before every KEFT answer target.</summary>
-    public string AnswerPrefix { get; init; } = "";
+    /// <summary>The prompt layout the checkpoint is trained and asked with (saved in <c>gmsa_config.json</c>).</summary>
+    public PromptLayout Prompts { get; init; } = PromptLayout.Default;
 
     /// <summary>Strings that end an answer by default (saved as <c>answer_stop_strings</c>).</summary>
     public IReadOnlyList<string> AnswerStopStrings { get; init; } = GmsaConfig.DefaultAnswerStopStrings;

@@ -7,25 +7,32 @@ namespace GmsaSharp.Evaluation;
 
 /// <summary>
 /// The uncompressed comparison: the plain decoder reads the whole context followed by the same question
-/// prompt GMSA uses, laid out by a template (<c>{context}</c> and <c>{prompt}</c>).
+/// prompt GMSA uses, laid out by <see cref="PromptLayout.FullPromptTemplate"/>.
 /// </summary>
-public sealed class FullPromptBaseline(CausalLM lm, GmsaConfig config, string template = FullPromptBaseline.DefaultTemplate)
+public sealed class FullPromptBaseline
 {
-    /// <summary>Context, a blank line, then the question prompt.</summary>
-    public const string DefaultTemplate = "{context}\n\n{prompt}";
+    private readonly CausalLM _lm;
+    private readonly PromptLayout _prompts;
 
-    private HfTokenizer Tokenizer => lm.Tokenizer ?? throw new InvalidOperationException("The full-prompt baseline needs the model's tokenizer.");
+    /// <summary>A baseline for <paramref name="lm"/> that asks with <paramref name="prompts"/> (a GMSA checkpoint's:
+    /// <see cref="GmsaConfig.Prompts"/>).</summary>
+    public FullPromptBaseline(CausalLM lm, PromptLayout prompts)
+    {
+        ArgumentNullException.ThrowIfNull(lm);
+        ArgumentNullException.ThrowIfNull(prompts);
+        prompts.Validate();
+        _lm = lm;
+        _prompts = prompts;
+    }
+
+    private HfTokenizer Tokenizer => _lm.Tokenizer ?? throw new InvalidOperationException("The full-prompt baseline needs the model's tokenizer.");
 
     /// <summary>The decoder's token ids for <paramref name="contextTokens"/> and <paramref name="question"/>.</summary>
     public int[] PromptTokens(IReadOnlyList<int> contextTokens, string question)
     {
-        if (!template.Contains("{context}", StringComparison.Ordinal))
-        {
-            throw new ArgumentException($"The full-prompt template must contain {{context}}, got '{template}'.");
-        }
-        string[] parts = template.Split("{context}", 2);
-        IReadOnlyList<int> before = Tokenizer.Encode(parts[0]);
-        IReadOnlyList<int> after = Tokenizer.Encode(parts[1].Replace("{prompt}", config.QuestionPrompt(question), StringComparison.Ordinal), addBos: false);
+        (string beforeContext, string afterContext) = _prompts.FullPrompt(question);
+        IReadOnlyList<int> before = Tokenizer.Encode(beforeContext);
+        IReadOnlyList<int> after = Tokenizer.Encode(afterContext, addBos: false);
         return [.. before, .. contextTokens, .. after];
     }
 
@@ -34,11 +41,11 @@ public sealed class FullPromptBaseline(CausalLM lm, GmsaConfig config, string te
     {
         int[] prompt = PromptTokens(contextTokens, question);
         long needed = (long)prompt.Length + options.MaxNewTokens;
-        if (needed > lm.Config.MaxPositionEmbeddings)
+        if (needed > _lm.Config.MaxPositionEmbeddings)
         {
-            throw new ArgumentException($"The full prompt has {prompt.Length} tokens; with {options.MaxNewTokens} new tokens that exceeds the model's {lm.Config.MaxPositionEmbeddings} positions.");
+            throw new ArgumentException($"The full prompt has {prompt.Length} tokens; with {options.MaxNewTokens} new tokens that exceeds the model's {_lm.Config.MaxPositionEmbeddings} positions.");
         }
-        return TextGeneration.CollectAsync(Tokenizer, TokenGenerator.Generate(lm, prompt, options, cancellationToken), prompt.Length, options, cancellationToken);
+        return TextGeneration.CollectAsync(Tokenizer, TokenGenerator.Generate(_lm, prompt, options, cancellationToken), prompt.Length, options, cancellationToken);
     }
 
     /// <summary>Answers about a context given as text.</summary>

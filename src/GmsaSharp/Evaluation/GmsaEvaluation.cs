@@ -16,10 +16,14 @@ namespace GmsaSharp.Evaluation;
 /// </summary>
 public sealed class GmsaEvaluation(GmsaCompressor compressor, GenerationOptions options)
 {
-    /// <summary>How the full-prompt and truncation baselines lay out context and question.</summary>
-    public string FullPromptTemplate { get; init; } = FullPromptBaseline.DefaultTemplate;
+    /// <summary>How the full-prompt and truncation baselines lay out context and question (see
+    /// <see cref="PromptLayout.FullPromptTemplate"/>); by default the checkpoint's.</summary>
+    public string FullPromptTemplate { get; init; } = compressor.Config.Prompts.FullPromptTemplate;
 
     private CausalLM Lm => compressor.Model;
+
+    // The checkpoint's layout, with this evaluation's full-prompt template for the baselines.
+    private PromptLayout BaselinePrompts => compressor.Config.Prompts with { FullPromptTemplate = FullPromptTemplate };
 
     /// <summary>
     /// Checks every QA sample before any is answered, so bad data fails in seconds with its line instead of after
@@ -33,7 +37,7 @@ public sealed class GmsaEvaluation(GmsaCompressor compressor, GenerationOptions 
     public void CheckQaSamples(IReadOnlyList<GmsaSample> samples, IReadOnlyList<int> rates, bool fullPrompt, string source)
     {
         int positions = Lm.Config.MaxPositionEmbeddings;
-        var baseline = new FullPromptBaseline(Lm, compressor.Config, FullPromptTemplate);
+        var baseline = new FullPromptBaseline(Lm, BaselinePrompts);
         foreach (GmsaSample sample in samples)
         {
             string where = $"'{source}' line {sample.Line}";
@@ -43,7 +47,7 @@ public sealed class GmsaEvaluation(GmsaCompressor compressor, GenerationOptions 
             }
             CheckGolds(sample, source);
             IReadOnlyList<int> context = Tokenizer.Encode(sample.Input, addBos: false);
-            int question = Tokenizer.Encode(compressor.Config.QuestionPrompt(sample.Prompt), addBos: false).Count;
+            int question = Tokenizer.Encode(compressor.Config.Prompts.QuestionPrompt(sample.Prompt), addBos: false).Count;
             foreach (int rate in rates)
             {
                 int soft = CompressedContext.SoftTokenCountFor(context.Count, compressor.Config.WindowSize, rate);
@@ -105,7 +109,7 @@ public sealed class GmsaEvaluation(GmsaCompressor compressor, GenerationOptions 
     {
         var outputs = new List<EvaluationOutput>();
         double contextTokens = 0, softTokens = 0, milliseconds = 0;
-        IReadOnlyList<int> instruction = Tokenizer.Encode(compressor.Config.AutoencodeInstruction, addBos: false);
+        IReadOnlyList<int> instruction = Tokenizer.Encode(compressor.Config.Prompts.AutoencodeInstruction, addBos: false);
         foreach (GmsaSample sample in samples)
         {
             var clock = Stopwatch.StartNew();
@@ -168,7 +172,7 @@ public sealed class GmsaEvaluation(GmsaCompressor compressor, GenerationOptions 
     private HfTokenizer Tokenizer => Lm.Tokenizer ?? throw new InvalidOperationException("Evaluation needs the base model's tokenizer.");
 
     private string AnswerPlain(IReadOnlyList<int> context, GmsaSample sample, CancellationToken cancellationToken) =>
-        new FullPromptBaseline(Lm, compressor.Config, FullPromptTemplate).AnswerAsync(context, sample.Prompt!, options, cancellationToken).GetAwaiter().GetResult().Text;
+        new FullPromptBaseline(Lm, BaselinePrompts).AnswerAsync(context, sample.Prompt!, options, cancellationToken).GetAwaiter().GetResult().Text;
 
     private static EvaluationRow Qa(string method, int? rate, IReadOnlyList<GmsaSample> samples, IProgress<int>? progress, CancellationToken cancellationToken,
         Func<GmsaSample, (string Answer, int ContextTokens, int DecoderContextTokens)> answer)

@@ -23,7 +23,7 @@ public sealed class AutoencodeStage : CompressorStage, ITrainingStage
     {
         var tokenizer = Lm.Tokenizer ?? throw new InvalidOperationException("Autoencoder training needs the base model's tokenizer.");
         _eos = Lm.EosTokenIds.Count > 0 ? Lm.EosTokenIds.Min() : throw new InvalidOperationException("Autoencoder training needs an EOS token.");
-        _instruction = tokenizer.Encode(compressor.Config.AutoencodeInstruction, addBos: false);
+        _instruction = tokenizer.Encode(compressor.Config.Prompts.AutoencodeInstruction, addBos: false);
         if (maxContextTokens < 1)
         {
             throw new ArgumentOutOfRangeException(nameof(maxContextTokens), maxContextTokens, "The context limit must be at least 1 token.");

@@ -1,3 +1,4 @@
+using GmsaSharp.Compression;
 using GmsaSharp.Data;
 using GmsaSharp.Models;
 using TorchSharp.Modules;
@@ -7,7 +8,8 @@ namespace GmsaSharp.Training;
 
 /// <summary>
 /// Supervised fine-tuning of every decoder weight on question answering over the whole, uncompressed context:
-/// the layout the full-prompt baseline reads, <c>context\n\nprompt(q1) a1\nprompt(q2) a2 ... EOS</c>, with the
+/// the layout the full-prompt baseline reads (<see cref="PromptLayout.FullPromptTemplate"/>, by default
+/// <c>context\n\nprompt(q1) a1\nprompt(q2) a2 ... EOS</c>), with the
 /// questions about one context (consecutive JSONL lines with the same <c>input</c>) packed after a single copy
 /// of it. The loss is on the answers and the separator or EOS that ends each one, optionally also on the
 /// context (ordinary language modelling). A context whose questions do not all fit in one sequence is
@@ -27,13 +29,21 @@ public sealed class FullContextQaStage : ITrainingStage
     /// <summary>Prepares QA <paramref name="samples"/> for <paramref name="lm"/>, which needs a tokenizer and an EOS token.</summary>
     /// <param name="lm">The decoder to train.</param>
     /// <param name="samples">QA samples; consecutive ones with the same input share a sequence.</param>
-    /// <param name="questionTemplate">The question prompt, with <c>{question}</c> (as the GMSA checkpoint will use).</param>
-    /// <param name="answerPrefix">Text before each answer (e.g. a space after "Answer:").</param>
+    /// <param name="prompts">The prompt layout (as the GMSA checkpoint will use): the full-prompt template places the
+    /// context before the questions, each question prompt is followed by its answer target.</param>
     /// <param name="sequenceLength">Most tokens per training sequence.</param>
     /// <param name="trainContext">Also train on the context tokens.</param>
     /// <param name="seed">Sample order seed.</param>
-    public FullContextQaStage(CausalLM lm, IReadOnlyList<GmsaSample> samples, string questionTemplate, string answerPrefix, int sequenceLength, bool trainContext, long seed)
+    public FullContextQaStage(CausalLM lm, IReadOnlyList<GmsaSample> samples, PromptLayout prompts, int sequenceLength, bool trainContext, long seed)
     {
+        prompts.Validate();
+        (string beforeContext, string separator, string afterPrompt) = prompts.FullPromptParts();
+        if (beforeContext.Length > 0 || afterPrompt.Length > 0)
+        {
+            throw new ArgumentException(
+                $"Full-context QA training packs 'context, separator, then each question prompt and its answer'; the full-prompt template " +
+                $"'{prompts.FullPromptTemplate}' has text before {{context}} or after {{prompt}}, which that layout has no place for.", nameof(prompts));
+        }
         if (sequenceLength < 2 || sequenceLength > lm.Config.MaxPositionEmbeddings)
         {
             throw new ArgumentOutOfRangeException(nameof(sequenceLength), sequenceLength, $"The sequence length must be between 2 and {lm.Config.MaxPositionEmbeddings}.");
@@ -41,12 +51,12 @@ public sealed class FullContextQaStage : ITrainingStage
         _lm = lm;
         var tokenizer = lm.Tokenizer ?? throw new InvalidOperationException("Full-context QA training needs the model's tokenizer.");
         int eos = lm.EosTokenIds.Count > 0 ? lm.EosTokenIds.Min() : throw new InvalidOperationException("Full-context QA training needs an EOS token.");
-        var packer = new QaPacker(tokenizer, questionTemplate, answerPrefix, eos);
-        int[] blankLine = [.. tokenizer.Encode("\n\n", addBos: false)];
+        var packer = new QaPacker(tokenizer, prompts, eos);
+        int[] separatorTokens = [.. tokenizer.Encode(separator, addBos: false)];
         int rejected = 0;
         foreach ((string text, GmsaSample[] questions) in QaPacker.GroupByContext(samples))
         {
-            int[] context = [.. tokenizer.Encode(text, addBos: false), .. blankLine];
+            int[] context = [.. tokenizer.Encode(text, addBos: false), .. separatorTokens];
             // A sequence of n tokens makes n - 1 predictions.
             int room = sequenceLength + 1 - context.Length;
             foreach (var run in QaPacker.Runs(questions.Select(packer.Encode), int.MaxValue, room, ref rejected))

@@ -36,7 +36,7 @@ public sealed class KeftStage : CompressorStage, ITrainingStage
         compressor.eval();
         var tokenizer = Lm.Tokenizer ?? throw new InvalidOperationException("KEFT needs the base model's tokenizer.");
         int eos = Lm.EosTokenIds.Count > 0 ? Lm.EosTokenIds.Min() : throw new InvalidOperationException("KEFT needs an EOS token.");
-        var packer = new QaPacker(tokenizer, compressor.Config.QuestionTemplate, compressor.Config.AnswerPrefix, eos);
+        var packer = new QaPacker(tokenizer, compressor.Config.Prompts, eos);
         int rejected = 0;
         foreach ((string text, GmsaSample[] questions) in QaPacker.GroupByContext(samples))
         {

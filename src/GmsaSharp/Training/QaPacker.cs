@@ -1,3 +1,4 @@
+using GmsaSharp.Compression;
 using GmsaSharp.Data;
 using GmsaSharp.Tokenization;
 
@@ -11,20 +12,15 @@ namespace GmsaSharp.Training;
 internal sealed class QaPacker
 {
     private readonly HfTokenizer _tokenizer;
-    private readonly string _questionTemplate;
-    private readonly string _answerPrefix;
+    private readonly PromptLayout _prompts;
     private readonly int _eos;
     private readonly int[] _newline;
 
-    public QaPacker(HfTokenizer tokenizer, string questionTemplate, string answerPrefix, int eos)
+    /// <summary>A packer for <paramref name="prompts"/>, which its owner (a GMSA config, a training stage) has validated.</summary>
+    public QaPacker(HfTokenizer tokenizer, PromptLayout prompts, int eos)
     {
-        if (!questionTemplate.Contains("{question}", StringComparison.Ordinal))
-        {
-            throw new ArgumentException($"The question template must contain {{question}}, got '{questionTemplate}'.", nameof(questionTemplate));
-        }
         _tokenizer = tokenizer;
-        _questionTemplate = questionTemplate;
-        _answerPrefix = answerPrefix;
+        _prompts = prompts;
         _eos = eos;
         _newline = [.. tokenizer.Encode("\n", addBos: false)];
     }
@@ -36,8 +32,8 @@ internal sealed class QaPacker
         {
             throw new InvalidDataException($"QA sample on line {sample.Line} has no prompt or answer.");
         }
-        int[] prompt = [.. _tokenizer.Encode(_questionTemplate.Replace("{question}", sample.Prompt, StringComparison.Ordinal), addBos: false)];
-        int[] answer = [.. _tokenizer.Encode(_answerPrefix + sample.Answers[0], addBos: false), .. _newline];
+        int[] prompt = [.. _tokenizer.Encode(_prompts.QuestionPrompt(sample.Prompt), addBos: false)];
+        int[] answer = [.. _tokenizer.Encode(_prompts.AnswerTarget(sample.Answers[0]), addBos: false), .. _newline];
         return (prompt, answer);
     }
 

@@ -49,7 +49,7 @@ public sealed class GmsaTransformersAgreementTests
         }
 
         int[] prompt = TransformersReference.Ints(expected.GetProperty("prompt_ids"));
-        Assert.Equal(prompt, lm.Tokenizer!.Encode(compressor.Config.QuestionPrompt(expected.GetProperty("question").GetString()!), addBos: false));
+        Assert.Equal(prompt, lm.Tokenizer!.Encode(compressor.Config.Prompts.QuestionPrompt(expected.GetProperty("question").GetString()!), addBos: false));
         JsonElement generation = expected.GetProperty("generation");
         int[] answer = TransformersReference.Ints(generation.GetProperty("tokens"));
         var options = new GenerationOptions

@@ -7,7 +7,7 @@ internal sealed class TempModelFolder : IDisposable
 {
     public TempModelFolder()
     {
-        Path = Directory.CreateTempSubdirectory("gmsa-tokenizer-").FullName;
+        Path = Directory.CreateTempSubdirectory("gmsa-model-").FullName;
     }
 
     public string Path { get; }

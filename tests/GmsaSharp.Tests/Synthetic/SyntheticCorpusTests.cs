@@ -96,7 +96,7 @@ public class SyntheticCorpusTests
 
     [Fact]
     public void RestatementsAskWithGmsasAutoencodingInstruction() =>
-        Assert.Equal(SyntheticCorpus.RestateInstruction, new GmsaSharp.Compression.GmsaOptions().AutoencodeInstruction);
+        Assert.Equal(SyntheticCorpus.RestateInstruction, GmsaSharp.Compression.PromptLayout.DefaultAutoencodeInstruction);
 
     [Fact]
     public void NoPersonAppearsInTwoSplits()

@@ -242,7 +242,7 @@ public sealed class TrainingTests : IDisposable
         ];
         int[] Ids(string text) => [.. tokenizer.Encode(text, addBos: false)];
 
-        var stage = new FullContextQaStage(lm, samples, "Q: {question}\nA:", " ", sequenceLength: 100, trainContext: false, seed: 1);
+        var stage = new FullContextQaStage(lm, samples, new PromptLayout { QuestionTemplate = "Q: {question}\nA:", AnswerPrefix = " " }, sequenceLength: 100, trainContext: false, seed: 1);
 
         Assert.Equal(2, stage.Sequences);
         (int[] tokens, bool[] trained) = stage.SequenceTokens[0];
@@ -255,7 +255,7 @@ public sealed class TrainingTests : IDisposable
         Assert.Equal(expected, trained);
         Assert.Equal(new DataReport(3, 3, 0, 0), stage.Report);
 
-        var withContext = new FullContextQaStage(lm, samples, "Q: {question}\nA:", " ", sequenceLength: 100, trainContext: true, seed: 1);
+        var withContext = new FullContextQaStage(lm, samples, new PromptLayout { QuestionTemplate = "Q: {question}\nA:", AnswerPrefix = " " }, sequenceLength: 100, trainContext: true, seed: 1);
         Assert.All(withContext.SequenceTokens[0].Trained.Take(context.Length), Assert.True);
     }
 
@@ -271,20 +271,20 @@ public sealed class TrainingTests : IDisposable
         ];
         int one = lm.Tokenizer!.Encode("the cat sat.\n\nwho sat there? the cat", addBos: false).Count + 1;
 
-        var stage = new FullContextQaStage(lm, samples, "{question}", " ", sequenceLength: one + 2, trainContext: false, seed: 1);
+        var stage = new FullContextQaStage(lm, samples, new PromptLayout { QuestionTemplate = "{question}", AnswerPrefix = " " }, sequenceLength: one + 2, trainContext: false, seed: 1);
 
         Assert.Equal(2, stage.Sequences);
         Assert.All(stage.SequenceTokens, s => Assert.True(s.Tokens.Length - 1 <= one + 2));
         Assert.Equal(new DataReport(3, 2, 0, 1), stage.Report);
-        Assert.Throws<InvalidDataException>(() => new FullContextQaStage(lm, samples[2..], "{question}", "", sequenceLength: 8, trainContext: false, seed: 1));
-        Assert.Throws<ArgumentException>(() => new FullContextQaStage(lm, samples, "no placeholder", "", sequenceLength: 64, trainContext: false, seed: 1));
+        Assert.Throws<InvalidDataException>(() => new FullContextQaStage(lm, samples[2..], new PromptLayout { QuestionTemplate = "{question}", AnswerPrefix = "" }, sequenceLength: 8, trainContext: false, seed: 1));
+        Assert.Throws<ArgumentException>(() => new FullContextQaStage(lm, samples, new PromptLayout { QuestionTemplate = "no placeholder", AnswerPrefix = "" }, sequenceLength: 64, trainContext: false, seed: 1));
     }
 
     [Fact]
     public void FullContextQaTrainingLearnsTheAnswers()
     {
         using var lm = LoadModel();
-        var stage = new FullContextQaStage(lm, QaSamples, "{question}", " ", sequenceLength: 64, trainContext: false, seed: 1);
+        var stage = new FullContextQaStage(lm, QaSamples, new PromptLayout { QuestionTemplate = "{question}", AnswerPrefix = " " }, sequenceLength: 64, trainContext: false, seed: 1);
         string output = Path.Combine(_directory, "qa");
 
         Trainer.Run(stage, new TrainingOptions { Steps = 40, LearningRate = 3e-3, WarmupSteps = 4, BatchSize = 2, WeightDecay = 0 }, output, resume: false);

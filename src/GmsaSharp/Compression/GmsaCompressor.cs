@@ -20,9 +20,6 @@ namespace GmsaSharp.Compression;
 #pragma warning disable IDE1006 // field names are state-dict keys
 public sealed class GmsaCompressor : nn.Module
 {
-    /// <summary>The weights file inside a checkpoint folder.</summary>
-    internal const string WeightsFile = "gmsa.safetensors";
-
     /// <summary>Encoder windows encoded in one batch.</summary>
     private const int WindowsPerBatch = 8;
 
@@ -31,12 +28,16 @@ public sealed class GmsaCompressor : nn.Module
     private LoraAdapters? keft_lora;
 
     // Not a module field: the base is shared, never part of this module's state dict.
-    private readonly Func<CausalLM> _base;
+    private readonly BaseModel _base;
 
-    private GmsaCompressor(CausalLM lm, GmsaConfig config, long seed) : base(nameof(GmsaCompressor))
+    private sealed record BaseModel(CausalLM Lm);
+
+    /// <summary>A compressor for <paramref name="lm"/> shaped by <paramref name="config"/>, its adapters initialised from <paramref name="seed"/>
+    /// (<see cref="GmsaCheckpoint.Load"/> then overwrites them).</summary>
+    internal GmsaCompressor(CausalLM lm, GmsaConfig config, long seed) : base(nameof(GmsaCompressor))
     {
         config.Validate();
-        _base = () => lm;
+        _base = new BaseModel(lm);
         Config = config;
         encoder_lora = new LoraAdapters(lm.Config, config.EncoderLayers, config.EncoderLora, lm.Device, seed);
         lsa = new LayerSemanticAlignment(lm.Decoder, config.LsaLayers);
@@ -49,13 +50,13 @@ public sealed class GmsaCompressor : nn.Module
     }
 
     /// <summary>The base decoder (not owned).</summary>
-    public CausalLM Model => _base();
+    public CausalLM Model => _base.Lm;
 
     /// <summary>The compressor's configuration.</summary>
     public GmsaConfig Config { get; private set; }
 
     /// <summary>Identity of the current trained weights; compressed contexts record it.</summary>
-    public string Fingerprint { get; private set; }
+    public string Fingerprint { get; internal set; }
 
     /// <summary>The encoder's LoRA adapters.</summary>
     internal LoraAdapters EncoderLora => encoder_lora;
@@ -100,11 +101,11 @@ public sealed class GmsaCompressor : nn.Module
     }
 
     /// <summary>Loads a GMSA checkpoint folder for <paramref name="lm"/>, which must be the base it was trained on.</summary>
-    public static GmsaCompressor FromPretrained(string directory, CausalLM lm) => Load(directory, lm, adoptBase: false);
+    public static GmsaCompressor FromPretrained(string directory, CausalLM lm) => GmsaCheckpoint.Load(directory, lm, adoptBase: false);
 
     /// <summary>Loads a GMSA checkpoint folder on a worker thread, reporting every weight tensor loaded.</summary>
     public static Task<GmsaCompressor> FromPretrainedAsync(string directory, CausalLM lm, IProgress<LoadProgress>? progress = null, CancellationToken cancellationToken = default) =>
-        Task.Run(() => Load(directory, lm, adoptBase: false, progress, cancellationToken), cancellationToken);
+        Task.Run(() => GmsaCheckpoint.Load(directory, lm, adoptBase: false, progress, cancellationToken), cancellationToken);
 
     /// <summary>
     /// Loads a GMSA checkpoint trained on an earlier version of <paramref name="lm"/> (the same architecture and
@@ -113,71 +114,10 @@ public sealed class GmsaCompressor : nn.Module
     /// only as good as that continued training makes them: load a checkpoint with <see cref="FromPretrained"/>
     /// for inference.
     /// </summary>
-    public static GmsaCompressor FromPretrainedForNewBase(string directory, CausalLM lm) => Load(directory, lm, adoptBase: true);
-
-    private static GmsaCompressor Load(string directory, CausalLM lm, bool adoptBase, IProgress<LoadProgress>? progress = null, CancellationToken cancellationToken = default)
-    {
-        if (File.Exists(directory))
-        {
-            throw new ArgumentException($"GMSA checkpoint folder '{directory}' is a file, expected a folder ({GmsaConfig.FileName}, {WeightsFile}).");
-        }
-        if (!Directory.Exists(directory))
-        {
-            throw new DirectoryNotFoundException($"GMSA checkpoint folder '{directory}' does not exist.");
-        }
-        GmsaConfig config = GmsaConfig.Load(directory);
-        string baseFingerprint = lm.Fingerprint;
-        bool sameShape = config.BaseArchitecture == lm.Config.ArchitectureName && config.BaseHiddenSize == lm.Config.HiddenSize
-            && config.BaseLayers == lm.Config.Layers && config.BaseVocabSize == lm.Config.VocabSize;
-        if (!sameShape || (!adoptBase && config.BaseFingerprint != baseFingerprint))
-        {
-            throw new InvalidOperationException(
-                $"GMSA checkpoint '{directory}' was trained for base {config.BaseArchitecture} (hidden {config.BaseHiddenSize}, {config.BaseLayers} blocks, " +
-                $"vocabulary {config.BaseVocabSize}, fingerprint {config.BaseFingerprint}), but the given model{(lm.SourceFolder is { } folder ? $" ('{folder}')" : "")} is {lm.Config.ArchitectureName} " +
-                $"(hidden {lm.Config.HiddenSize}, {lm.Config.Layers} blocks, vocabulary {lm.Config.VocabSize}, fingerprint {baseFingerprint})" +
-                (adoptBase ? "; a compressor can only move to a base of the same architecture and shape." : "."));
-        }
-        var compressor = new GmsaCompressor(lm, config with { BaseFingerprint = baseFingerprint }, seed: 0);
-        try
-        {
-            var parameters = compressor.named_parameters().ToDictionary(p => p.name, p => (Tensor)p.parameter);
-            string weightsPath = Path.Combine(directory, WeightsFile);
-            WeightLoader.Load([weightsPath], parameters, progress: progress, cancellationToken: cancellationToken);
-            compressor.Fingerprint = StoredFingerprint(weightsPath);
-            compressor.eval();
-            return compressor;
-        }
-        catch
-        {
-            compressor.Dispose();
-            throw;
-        }
-    }
-
-    // The fingerprint of the weights as stored, so it does not depend on the dtype they are loaded in. SavePretrained
-    // records it in the file's metadata: a different value means bytes changed after saving (a damaged copy).
-    private static string StoredFingerprint(string weightsPath)
-    {
-        using SafetensorsFile file = SafetensorsFile.Open(weightsPath);
-        string fingerprint = ModelFingerprint.OfStoredTensors(file);
-        if (file.Metadata.TryGetValue("fingerprint", out string? recorded) && recorded != fingerprint)
-        {
-            throw new InvalidDataException(
-                $"GMSA weights '{weightsPath}' are damaged: their tensors hash to fingerprint {fingerprint}, but the file records {recorded} from when it was saved.");
-        }
-        return fingerprint;
-    }
+    public static GmsaCompressor FromPretrainedForNewBase(string directory, CausalLM lm) => GmsaCheckpoint.Load(directory, lm, adoptBase: true);
 
     /// <summary>Writes <c>gmsa_config.json</c> and <c>gmsa.safetensors</c> (trained weights only, never the base's).</summary>
-    public void SavePretrained(string directory)
-    {
-        Directory.CreateDirectory(directory);
-        Fingerprint = ComputeFingerprint();
-        Config.Save(directory);
-        SafetensorsFile.Write(Path.Combine(directory, WeightsFile),
-            named_parameters().Select(p => new KeyValuePair<string, Tensor>(p.name, p.parameter)),
-            new Dictionary<string, string> { ["format"] = "pt", ["fingerprint"] = Fingerprint });
-    }
+    public void SavePretrained(string directory) => GmsaCheckpoint.Save(this, directory);
 
     /// <summary>Adds fresh KEFT adapters (LoRA on every decoder block's <see cref="LoraSettings.Targets"/>) for knowledge-extraction fine-tuning.</summary>
     internal void AddKeftAdapters(LoraSettings settings, long seed)
@@ -195,7 +135,7 @@ public sealed class GmsaCompressor : nn.Module
         Config = Config with { TrainedRates = Config.TrainedRates.Concat(rates).Distinct().Order().ToArray() };
     }
 
-    /// <summary>Recomputes <see cref="Fingerprint"/> after the weights changed (training).</summary>
+    /// <summary>Recomputes <see cref="Fingerprint"/> after the weights changed (training, saving).</summary>
     internal void RefreshFingerprint() => Fingerprint = ComputeFingerprint();
 
     /// <summary>Encoder states [batch, L, hidden]: the base's first k blocks with the encoder LoRA, then the final norm.
@@ -209,7 +149,8 @@ public sealed class GmsaCompressor : nn.Module
     }
 
     /// <summary>Soft tokens [batch, m, hidden] and their mask for a batch of single-window contexts [batch, L]
-    /// (the training path; differentiable).</summary>
+    /// (the autoencoder training path; differentiable): the steps of <see cref="AlignedWindows"/> with one context
+    /// per row, its padding masked.</summary>
     internal (Tensor SoftTokens, Tensor Mask) SoftTokens(Tensor tokenIds, Tensor? mask, int rate)
     {
         using var scope = NewDisposeScope();
@@ -227,9 +168,8 @@ public sealed class GmsaCompressor : nn.Module
         int window = Config.WindowSize;
         CheckCompressible(tokenIds.Count, rate, window);
         using var scope = NewDisposeScope();
-        int windows = (tokenIds.Count + window - 1) / window;
-        Tensor merged = cat(MergedWindows(tokenIds, 0, windows, window, rate), 0);
-        return lsa.Forward(merged.unsqueeze(0), mask: null)[0].MoveToOuterDisposeScope();
+        return AlignedWindows(tokenIds, rate, window, windowsPerBatch: int.MaxValue, lsaCache: null, windowsDone: null, CancellationToken.None)
+            .MoveToOuterDisposeScope();
     }
 
     /// <summary>Compresses a document at <paramref name="rate"/> (any integer from 1).</summary>
@@ -348,19 +288,10 @@ public sealed class GmsaCompressor : nn.Module
     private CompressedContext CompressWindows(IReadOnlyList<int> tokenIds, int tokensBefore, int rate, int window, Tensor? keptSoftTokens, KvCache lsaCache,
         IProgress<CompressionProgress>? progress, CancellationToken cancellationToken)
     {
-        int windows = (tokenIds.Count + window - 1) / window;
-        var merged = new List<Tensor>();
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        progress?.Report(new CompressionProgress(0, windows));
-        for (int first = 0; first < windows; first += WindowsPerBatch)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            int count = Math.Min(WindowsPerBatch, windows - first);
-            merged.AddRange(MergedWindows(tokenIds, first, count, window, rate));
-            progress?.Report(new CompressionProgress(first + count, windows));
-        }
-        Tensor soft = lsa.Forward(cat(merged, 0).unsqueeze(0), mask: null, lsaCache)[0];
+        Tensor soft = AlignedWindows(tokenIds, rate, window, WindowsPerBatch, lsaCache,
+            (done, windows) => progress?.Report(new CompressionProgress(done, windows)), cancellationToken);
         CompressedContext.RequireFinite(soft, "The compressed document");
         if (keptSoftTokens is not null)
         {
@@ -472,24 +403,14 @@ public sealed class GmsaCompressor : nn.Module
         }
     }
 
-    // The answer loop proper; the caller holds the context.
+    // The answer loop proper: the decode loop, fed with the soft tokens' cache (prefilled on the first step, inside the
+    // caller's hold on the context). As in the reference (generation from input embeddings), the repetition penalty
+    // counts generated tokens only.
     private IEnumerable<int> AnswerTokensEntered(CompressedContext context, IReadOnlyList<int> promptIds, GenerationOptions options, CancellationToken cancellationToken)
     {
-        KvCache cache = SoftTokenCache(context);
-        Tensor firstLogits;
-        using (var scope = NewDisposeScope())
+        foreach (int id in TokenGenerator.Decode(Model, SoftTokenCache(context), promptIds, history: [], options, keft_lora, cancellationToken))
         {
-            using var noGrad = no_grad();
-            Tensor ids = tensor(promptIds.Select(id => (long)id).ToArray(), dtype: ScalarType.Int64).unsqueeze(0);
-            firstLogits = Model.Forward(ids, cache: cache, lastPositionOnly: true, adapters: keft_lora).MoveToOuterDisposeScope();
-        }
-        using (firstLogits)
-        {
-            // As in the reference (generation from input embeddings), the repetition penalty counts generated tokens only.
-            foreach (int id in TokenGenerator.Continue(Model, cache, firstLogits, [], options, keft_lora, cancellationToken))
-            {
-                yield return id;
-            }
+            yield return id;
         }
     }
 
@@ -597,6 +518,26 @@ public sealed class GmsaCompressor : nn.Module
             throw new ArgumentException(
                 $"{tokenCount} tokens at rate {rate} give {softCount} soft tokens, more than the decoder's {Model.Config.MaxPositionEmbeddings} positions; use a higher rate or a shorter document.", "tokenIds");
         }
+    }
+
+    // The soft-token core behind compression, extension and training on answers: the windows of `tokenIds` are
+    // encoded `windowsPerBatch` at a time and group-merged separately, then aligned by one LSA pass after the soft
+    // tokens `lsaCache` holds (null: none). Runs in the caller's dispose scope and grad mode; `windowsDone` hears
+    // (windows done, windows) before the first batch and after each.
+    private Tensor AlignedWindows(IReadOnlyList<int> tokenIds, int rate, int window, int windowsPerBatch, KvCache? lsaCache,
+        Action<int, int>? windowsDone, CancellationToken cancellationToken)
+    {
+        int windows = (tokenIds.Count + window - 1) / window;
+        var merged = new List<Tensor>();
+        windowsDone?.Invoke(0, windows);
+        for (int first = 0; first < windows; first += Math.Min(windowsPerBatch, windows - first))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            int count = Math.Min(windowsPerBatch, windows - first);
+            merged.AddRange(MergedWindows(tokenIds, first, count, window, rate));
+            windowsDone?.Invoke(first + count, windows);
+        }
+        return lsa.Forward(cat(merged, 0).unsqueeze(0), mask: null, lsaCache)[0];
     }
 
     // Encodes windows firstWindow .. firstWindow + count - 1 in one batch and group-merges each; the rows of the

@@ -4,9 +4,9 @@ using static TorchSharp.torch;
 namespace GmsaSharp.Generation;
 
 /// <summary>
-/// The decoding loop over token ids: prefill once into a KV cache, then one token per step, projecting
-/// only the last position onto the vocabulary. GMSA reuses <see cref="Continue"/> after prefilling soft
-/// tokens itself.
+/// The decoding loop over token ids: prefill the prompt into a KV cache, then one token per step, projecting
+/// only the last position onto the vocabulary. Plain generation starts from an empty cache; GMSA answers start
+/// from the cache of a context's soft tokens, with its KEFT adapters (<see cref="Decode"/>).
 /// </summary>
 public static class TokenGenerator
 {
@@ -19,31 +19,41 @@ public static class TokenGenerator
         }
         options.Validate();
         using KvCache cache = lm.NewCache();
+        foreach (int id in Decode(lm, cache, promptIds, history: promptIds, options, adapters: null, cancellationToken))
+        {
+            yield return id;
+        }
+    }
+
+    /// <summary>Prefills <paramref name="promptIds"/> after what <paramref name="cache"/> holds, then generates.</summary>
+    /// <param name="lm">The model.</param>
+    /// <param name="cache">The cache before the prompt (empty, or a context's soft tokens); extended as tokens are generated.</param>
+    /// <param name="promptIds">The prompt, read with <paramref name="adapters"/>.</param>
+    /// <param name="history">Tokens the repetition penalty counts as already seen.</param>
+    /// <param name="options">Sampling and stopping, already validated.</param>
+    /// <param name="adapters">Adapters for the prompt and every decoding step.</param>
+    /// <param name="cancellationToken">Stops between tokens.</param>
+    internal static IEnumerable<int> Decode(CausalLM lm, KvCache cache, IReadOnlyList<int> promptIds, IEnumerable<int> history, GenerationOptions options,
+        IProjectionAdapters? adapters, CancellationToken cancellationToken)
+    {
         Tensor firstLogits;
         using (var scope = NewDisposeScope())
         {
             using var noGrad = no_grad();
             Tensor ids = tensor(promptIds.Select(id => (long)id).ToArray(), dtype: TorchSharp.torch.ScalarType.Int64).unsqueeze(0);
-            firstLogits = lm.Forward(ids, cache: cache, lastPositionOnly: true).MoveToOuterDisposeScope();
+            firstLogits = lm.Forward(ids, cache: cache, lastPositionOnly: true, adapters: adapters).MoveToOuterDisposeScope();
         }
         using (firstLogits)
         {
-            foreach (int id in Continue(lm, cache, firstLogits, promptIds, options, adapters: null, cancellationToken))
+            foreach (int id in Continue(lm, cache, firstLogits, history, options, adapters, cancellationToken))
             {
                 yield return id;
             }
         }
     }
 
-    /// <summary>Continues from a filled <paramref name="cache"/> whose next-token logits are <paramref name="nextLogits"/>.</summary>
-    /// <param name="lm">The model.</param>
-    /// <param name="cache">The cache after the prompt; extended as tokens are generated.</param>
-    /// <param name="nextLogits">Logits for the first new token, any shape with vocab last.</param>
-    /// <param name="history">Tokens the repetition penalty counts as already seen.</param>
-    /// <param name="options">Sampling and stopping.</param>
-    /// <param name="adapters">Adapters for the decoding steps, as used for the prompt.</param>
-    /// <param name="cancellationToken">Stops between tokens.</param>
-    internal static IEnumerable<int> Continue(CausalLM lm, KvCache cache, Tensor nextLogits, IEnumerable<int> history, GenerationOptions options,
+    // Continues from a filled cache whose next-token logits are `nextLogits` (any shape with the vocabulary last).
+    private static IEnumerable<int> Continue(CausalLM lm, KvCache cache, Tensor nextLogits, IEnumerable<int> history, GenerationOptions options,
         IProjectionAdapters? adapters, CancellationToken cancellationToken)
     {
         using var sampler = new TokenSampler(options);

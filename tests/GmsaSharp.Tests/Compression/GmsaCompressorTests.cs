@@ -191,7 +191,7 @@ public sealed class GmsaCompressorTests : IDisposable
         var original = compressor.named_parameters().ToDictionary(p => p.name, p => p.parameter);
         Assert.All(loaded.named_parameters(), p => Assert.True(p.parameter.allclose(original[p.name], rtol: 0, atol: 0), p.name));
         long baseBytes = new FileInfo(Path.Combine(_directory, "model.safetensors")).Length;
-        Assert.True(new FileInfo(Path.Combine(folder, GmsaCompressor.WeightsFile)).Length < baseBytes, "a GMSA checkpoint never duplicates the base weights");
+        Assert.True(new FileInfo(Path.Combine(folder, GmsaCheckpoint.WeightsFile)).Length < baseBytes, "a GMSA checkpoint never duplicates the base weights");
     }
 
     [Fact]

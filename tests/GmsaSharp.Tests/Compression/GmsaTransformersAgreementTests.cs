@@ -32,7 +32,7 @@ public sealed class GmsaTransformersAgreementTests
         JsonElement expected = pair.GetProperty("cases")[index];
         string bio = TransformersReference.FrozenBioSmall;
         string gmsaFolder = Path.Combine(bio, gmsa);
-        TransformersReference.AssertSameWeights(Path.Combine(gmsaFolder, GmsaCompressor.WeightsFile), pair.GetProperty("weights_sha256"), "gmsa-reference.json");
+        TransformersReference.AssertSameWeights(Path.Combine(gmsaFolder, GmsaCheckpoint.WeightsFile), pair.GetProperty("weights_sha256"), "gmsa-reference.json");
         using var lm = CausalLM.FromPretrained(Path.Combine(bio, pair.GetProperty("base").GetString()!), TestDevice.Float32);
         using var compressor = GmsaCompressor.FromPretrained(gmsaFolder, lm);
 

@@ -73,7 +73,7 @@ public sealed class IntegrityTests : IDisposable
     [Fact]
     public void AFlippedByteInGmsaWeightsIsRefusedByName()
     {
-        string weights = Path.Combine(P("gmsa"), GmsaCompressor.WeightsFile);
+        string weights = Path.Combine(P("gmsa"), GmsaCheckpoint.WeightsFile);
         byte[] bytes = File.ReadAllBytes(weights);
         bytes[^7] ^= 0x01;
         File.WriteAllBytes(weights, bytes);

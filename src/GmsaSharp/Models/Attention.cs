@@ -98,15 +98,12 @@ internal sealed class Attention : nn.Module
         Tensor split = projected.view(projected.shape[0], projected.shape[1], heads, _headDim);
         if (norm is not null)
         {
-            split = norm.forward(split);
+            split = norm.Forward(split);
         }
         return split.transpose(1, 2);
     }
 
-    private Tensor Project(Linear projection, string name, Tensor input, IProjectionAdapters? adapters)
-    {
-        Tensor output = projection.forward(input);
-        return adapters is null ? output : adapters.Adapt(_layer, name, input, output);
-    }
+    private Tensor Project(Linear projection, string name, Tensor input, IProjectionAdapters? adapters) =>
+        AdaptedProjection.Apply(projection, _layer, name, input, adapters);
 }
 #pragma warning restore IDE1006

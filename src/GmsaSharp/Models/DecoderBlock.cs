@@ -26,8 +26,8 @@ internal sealed class DecoderBlock : nn.Module
     public Tensor Forward(Tensor x, Tensor cos, Tensor sin, Tensor? mask, KvCache? cache, IProjectionAdapters? adapters)
     {
         using var scope = NewDisposeScope();
-        Tensor h = x + self_attn.Forward(input_layernorm.forward(x), cos, sin, mask, cache, adapters);
-        Tensor output = h + mlp.Forward(post_attention_layernorm.forward(h), adapters);
+        Tensor h = x + self_attn.Forward(input_layernorm.Forward(x), cos, sin, mask, cache, adapters);
+        Tensor output = h + mlp.Forward(post_attention_layernorm.Forward(h), adapters);
         return output.MoveToOuterDisposeScope();
     }
 }

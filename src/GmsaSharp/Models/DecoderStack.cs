@@ -54,6 +54,6 @@ internal static class DecoderStack
         {
             cache.Advance(length, padding);
         }
-        return finalNorm.forward(x).MoveToOuterDisposeScope();
+        return finalNorm.Forward(x).MoveToOuterDisposeScope();
     }
 }

@@ -31,10 +31,7 @@ internal sealed class Mlp : nn.Module
         return Project(down_proj, "down_proj", gated, adapters).MoveToOuterDisposeScope();
     }
 
-    private Tensor Project(Linear projection, string name, Tensor input, IProjectionAdapters? adapters)
-    {
-        Tensor output = projection.forward(input);
-        return adapters is null ? output : adapters.Adapt(_layer, name, input, output);
-    }
+    private Tensor Project(Linear projection, string name, Tensor input, IProjectionAdapters? adapters) =>
+        AdaptedProjection.Apply(projection, _layer, name, input, adapters);
 }
 #pragma warning restore IDE1006

@@ -5,7 +5,8 @@ using static TorchSharp.torch;
 namespace GmsaSharp.Models;
 
 /// <summary>RMSNorm: y = w * x / sqrt(mean(x^2) + eps), with the statistics taken in fp32 as in HF Llama.</summary>
-internal sealed class RmsNorm : nn.Module<Tensor, Tensor>
+/// <remarks>Like every module of ours it is called through <c>Forward</c>; <c>forward</c> is TorchSharp's own modules' (Linear, Embedding).</remarks>
+internal sealed class RmsNorm : nn.Module
 {
     private readonly double _eps;
 #pragma warning disable IDE1006 // HuggingFace state-dict name
@@ -23,8 +24,8 @@ internal sealed class RmsNorm : nn.Module<Tensor, Tensor>
     /// <summary>The learned scale.</summary>
     public Parameter Weight => weight;
 
-    /// <inheritdoc/>
-    public override Tensor forward(Tensor x)
+    /// <summary>Normalises <paramref name="x"/> over its last dimension.</summary>
+    public Tensor Forward(Tensor x)
     {
         using var scope = NewDisposeScope();
         Tensor x32 = x.to(ScalarType.Float32);

@@ -33,8 +33,8 @@ internal static class BenchCommand
         common.AddTo(command);
         command.SetAction((result, cancellationToken) => CliErrors.Run(() =>
         {
-            int[] lengths = TrainingCliOptions.ParseRates(result.GetValue(contexts)!);
-            int[] rateList = TrainingCliOptions.ParseRates(result.GetValue(rates)!);
+            int[] lengths = OptionValues.PositiveIntegers(result.GetValue(contexts)!, "--contexts");
+            int[] rateList = OptionValues.PositiveIntegers(result.GetValue(rates)!, "--rates");
             (CausalLM lm, GmsaCompressor compressor, string description) = Load(result.GetValue(model), result.GetValue(gmsa), result.GetValue(randomLayers), result.GetValue(randomHidden), result.GetValue(randomEncoder), lengths.Max(), common.Read(result));
             using (lm)
             using (compressor)

@@ -36,7 +36,7 @@ internal static class EvalCommand
             {
                 samples = samples.Take(count).ToArray();
             }
-            int[] evaluated = TrainingCliOptions.ParseRates(result.GetValue(rates)!);
+            int[] evaluated = OptionValues.PositiveIntegers(result.GetValue(rates)!, "--rates");
             string[] groupFields = ParseGroupBy(result.GetValue(groupBy), isReconstruction, samples);
             if (!isReconstruction)
             {

@@ -34,20 +34,15 @@ internal static class TrainCommand
         };
         var command = new Command("pretrain", "Causal-LM training of a decoder, from scratch (--config, --tokenizer) or from a model (--model).") { model, config, tokenizer, data, sequence, packing };
         training.AddTo(command);
-        command.SetAction((result, cancellationToken) => CliErrors.Run(() =>
+        training.SetAction(command, (result, run) =>
         {
-            PretrainPacking packed = Enum.TryParse(result.GetValue(packing), ignoreCase: true, out PretrainPacking parsed) && Enum.IsDefined(parsed)
-                ? parsed : throw new ArgumentException($"--packing must be stream or records, got '{result.GetValue(packing)}'.");
-            TrainingOptions options = training.Read(result);
-            ComputeOptions compute = training.Common.Read(result);
-            string output = result.GetValue(training.Output)!;
-            bool resume = result.GetValue(training.Resume);
-            using CausalLM lm = LoadOrCreate(result.GetValue(model), result.GetValue(config), result.GetValue(tokenizer), output, resume, compute, options.Seed);
-            var stage = new PretrainStage(lm, result.GetValue(data)!, result.GetValue(sequence), options.Seed, packed);
+            PretrainPacking packed = OptionValues.Enum<PretrainPacking>(result.GetValue(packing)!, "--packing");
+            using CausalLM lm = LoadOrCreate(result.GetValue(model), result.GetValue(config), result.GetValue(tokenizer), run.Output, run.Resume, run.Compute, run.Options.Seed);
+            var stage = new PretrainStage(lm, result.GetValue(data)!, result.GetValue(sequence), run.Options.Seed, packed);
             Console.WriteLine($"pretrain: {lm.parameters().Sum(p => p.numel()):N0} parameters, {stage.Tokens:N0} tokens in {stage.Sequences:N0} sequences" +
                 (packed == PretrainPacking.Records ? $" ({stage.WindowedRecords:N0} records longer than --seq-len cut into windows)" : "") + $"; {lm.Environment.Describe()}");
-            return Task.FromResult(TrainingRun.Run(stage, options, output, resume, cancellationToken));
-        }));
+            return run.Train(stage);
+        });
         return command;
     }
 
@@ -63,18 +58,15 @@ internal static class TrainCommand
         var command = new Command("qa", "Fine-tune a decoder to answer questions from a full, uncompressed context (loss on the answers).")
             { model, data, sequence, questionTemplate, answerPrefix, contextLoss };
         training.AddTo(command);
-        command.SetAction((result, cancellationToken) => CliErrors.Run(() =>
+        training.SetAction(command, (result, run) =>
         {
-            TrainingOptions options = training.Read(result);
-            string output = result.GetValue(training.Output)!;
-            bool resume = result.GetValue(training.Resume);
             // On --resume the checkpoint then overwrites every weight exactly.
-            using CausalLM lm = CausalLM.FromPretrained(result.GetValue(model)!, training.Common.Read(result));
+            using CausalLM lm = CausalLM.FromPretrained(result.GetValue(model)!, run.Compute);
             var prompts = new PromptLayout { QuestionTemplate = result.GetValue(questionTemplate)!, AnswerPrefix = result.GetValue(answerPrefix)! };
-            var stage = new FullContextQaStage(lm, GmsaJsonl.Read(result.GetValue(data)!, requireQa: true), prompts, result.GetValue(sequence), result.GetValue(contextLoss), options.Seed);
+            var stage = new FullContextQaStage(lm, GmsaJsonl.Read(result.GetValue(data)!, requireQa: true), prompts, result.GetValue(sequence), result.GetValue(contextLoss), run.Options.Seed);
             Console.WriteLine($"qa: {stage.Report}; {stage.Sequences:N0} sequences; {lm.Environment.Describe()}");
-            return Task.FromResult(TrainingRun.Run(stage, options, output, resume, cancellationToken));
-        }));
+            return run.Train(stage);
+        });
         return command;
     }
 
@@ -124,13 +116,10 @@ internal static class TrainCommand
         var command = new Command("autoencode", "GMSA stage 1: train encoder LoRA + LSA so the frozen decoder restates the context from soft tokens.")
             { model, gmsa, data, rates, encoderLayers, rank, alpha, dropout, lsaLayers, window, maxContext, overlong, questionTemplate, answerPrefix };
         training.AddTo(command);
-        command.SetAction((result, cancellationToken) => CliErrors.Run(() =>
+        training.SetAction(command, (result, run) =>
         {
-            TrainingOptions options = training.Read(result);
-            string output = result.GetValue(training.Output)!;
-            bool resume = result.GetValue(training.Resume);
-            using CausalLM lm = CausalLM.FromPretrained(result.GetValue(model)!, training.Common.Read(result));
-            string? start = StartingCheckpoint(output, resume, result.GetValue(gmsa));
+            using CausalLM lm = CausalLM.FromPretrained(result.GetValue(model)!, run.Compute);
+            string? start = StartingCheckpoint(run.Output, run.Resume, result.GetValue(gmsa));
             using GmsaCompressor compressor = start is not null
                 ? GmsaCompressor.FromPretrained(start, lm)
                 : GmsaCompressor.Create(lm, new GmsaOptions
@@ -140,14 +129,14 @@ internal static class TrainCommand
                     LsaLayers = result.GetValue(lsaLayers),
                     WindowSize = result.GetValue(window),
                     Prompts = defaults.Prompts with { QuestionTemplate = result.GetValue(questionTemplate)!, AnswerPrefix = result.GetValue(answerPrefix)! },
-                    Seed = options.Seed,
+                    Seed = run.Options.Seed,
                 });
             string policy = result.GetValue(overlong)!;
-            var stage = new AutoencodeStage(compressor, GmsaJsonl.Read(result.GetValue(data)!, requireQa: false), TrainingCliOptions.ParseRates(result.GetValue(rates)!),
-                result.GetValue(maxContext) ?? compressor.Config.WindowSize, ParsePolicy(policy), options.Seed);
+            var stage = new AutoencodeStage(compressor, GmsaJsonl.Read(result.GetValue(data)!, requireQa: false), OptionValues.PositiveIntegers(result.GetValue(rates)!, "--rates"),
+                result.GetValue(maxContext) ?? compressor.Config.WindowSize, OptionValues.Enum<OverlongPolicy>(policy, "--overlong"), run.Options.Seed);
             Console.WriteLine($"autoencode: {stage.Report}; encoder {compressor.Config.EncoderLayers} blocks, LSA {compressor.Config.LsaLayers}, window {compressor.Config.WindowSize}; {lm.Environment.Describe()}");
-            return Task.FromResult(TrainingRun.Run(stage, options, output, resume, cancellationToken));
-        }));
+            return run.Train(stage);
+        });
         return command;
     }
 
@@ -182,11 +171,8 @@ internal static class TrainCommand
         var command = new Command("keft", "GMSA stage 2 (Knowledge Extraction Fine-Tuning): train LoRA on the decoder (the paper: its q/k/v) to answer from soft tokens.")
             { model, gmsa, data, rates, rank, alpha, dropout, targets, trainCompressor, perContext, adoptBase };
         training.AddTo(command);
-        command.SetAction((result, cancellationToken) => CliErrors.Run(() =>
+        training.SetAction(command, (result, run) =>
         {
-            TrainingOptions options = training.Read(result);
-            string output = result.GetValue(training.Output)!;
-            bool resume = result.GetValue(training.Resume);
             // Checked before the model loads, so a typo costs no loading time.
             var keft = new LoraSettings(result.GetValue(rank), result.GetValue(alpha), result.GetValue(dropout), ParseTargets(result.GetValue(targets)!));
             try
@@ -197,17 +183,17 @@ internal static class TrainCommand
             {
                 throw new ArgumentException($"--keft-{name.ToLowerInvariant()}: {e.Message}");
             }
-            using CausalLM lm = CausalLM.FromPretrained(result.GetValue(model)!, training.Common.Read(result));
-            string start = StartingCheckpoint(output, resume, result.GetValue(gmsa))!;
+            using CausalLM lm = CausalLM.FromPretrained(result.GetValue(model)!, run.Compute);
+            string start = StartingCheckpoint(run.Output, run.Resume, result.GetValue(gmsa))!;
             // A resumed run restarts from its own output, which already records --model as its base.
-            using GmsaCompressor compressor = result.GetValue(adoptBase) && start != output
+            using GmsaCompressor compressor = result.GetValue(adoptBase) && start != run.Output
                 ? GmsaCompressor.FromPretrainedForNewBase(start, lm)
                 : GmsaCompressor.FromPretrained(start, lm);
             int questions = result.GetValue(perContext) is >= 1 and var n ? n : throw new ArgumentException($"--questions-per-context must be at least 1, got {result.GetValue(perContext)}.");
-            var stage = new KeftStage(compressor, GmsaJsonl.Read(result.GetValue(data)!, requireQa: true), TrainingCliOptions.ParseRates(result.GetValue(rates)!), keft, options.Seed, questions, result.GetValue(trainCompressor));
+            var stage = new KeftStage(compressor, GmsaJsonl.Read(result.GetValue(data)!, requireQa: true), OptionValues.PositiveIntegers(result.GetValue(rates)!, "--rates"), keft, run.Options.Seed, questions, result.GetValue(trainCompressor));
             Console.WriteLine($"keft: {stage.Report}; {stage.Sequences:N0} sequences; trains {(result.GetValue(trainCompressor) ? "the KEFT adapters, the encoder LoRA and LSA" : "the KEFT adapters (compressor frozen)")}; {lm.Environment.Describe()}");
-            return Task.FromResult(TrainingRun.Run(stage, options, output, resume, cancellationToken));
-        }));
+            return run.Train(stage);
+        });
         return command;
     }
 
@@ -227,7 +213,4 @@ internal static class TrainCommand
             ? names
             : throw new ArgumentException($"--keft-targets must be 'all' or distinct names among {string.Join(", ", LoraSettings.AllProjections)}, got '{text}'.");
     }
-
-    private static OverlongPolicy ParsePolicy(string text) =>
-        Enum.TryParse(text, ignoreCase: true, out OverlongPolicy policy) ? policy : throw new ArgumentException($"--overlong must be window or reject, got '{text}'.");
 }

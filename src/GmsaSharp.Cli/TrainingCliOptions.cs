@@ -33,6 +33,12 @@ internal sealed class TrainingCliOptions
         Common.AddTo(command);
     }
 
+    /// <summary>Sets <paramref name="command"/>'s action: read these options, let <paramref name="train"/> build the stage
+    /// (and say what it holds), run it.</summary>
+    public void SetAction(Command command, Func<ParseResult, StageRun, int> train) =>
+        command.SetAction((result, cancellationToken) => CliErrors.Run(() => Task.FromResult(train(result,
+            new StageRun(Read(result), result.GetValue(Output)!, result.GetValue(Resume), Common.Read(result), cancellationToken)))));
+
     public TrainingOptions Read(ParseResult result)
     {
         string decay = result.GetValue(Decay)!;
@@ -46,9 +52,7 @@ internal sealed class TrainingCliOptions
             Beta1 = result.GetValue(Beta1),
             Beta2 = result.GetValue(Beta2),
             WarmupSteps = result.GetValue(Warmup),
-            Decay = Enum.TryParse(decay, ignoreCase: true, out LearningRateDecay parsed)
-                ? parsed
-                : throw new ArgumentException($"--decay must be cosine, linear or constant, got '{decay}'."),
+            Decay = OptionValues.Enum<LearningRateDecay>(decay, "--decay"),
             GradientClip = result.GetValue(Clip),
             Seed = result.GetValue(Seed),
             CheckpointEvery = result.GetValue(CheckpointEvery),
@@ -78,18 +82,5 @@ internal sealed class TrainingCliOptions
             }
         }
         return settings;
-    }
-
-    public static int[] ParseRates(string text)
-    {
-        try
-        {
-            int[] rates = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(int.Parse).ToArray();
-            return rates.Length > 0 && rates.All(r => r >= 1) ? rates : throw new FormatException();
-        }
-        catch (FormatException)
-        {
-            throw new ArgumentException($"--rates must be comma-separated integers >= 1, got '{text}'.");
-        }
     }
 }

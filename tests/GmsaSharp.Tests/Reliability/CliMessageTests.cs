@@ -1,7 +1,6 @@
 using GmsaSharp.Compression;
 using GmsaSharp.Models;
 using GmsaSharp.Runtime;
-using GmsaSharp.Tests.Cli;
 using GmsaSharp.Tests.Support;
 using static TorchSharp.torch;
 
@@ -28,7 +27,7 @@ public sealed class CliMessageTests : IDisposable
     private string P(string name) => Path.Combine(_directory, name);
 
     private (int Code, string Out, string Error) Run(params string[] args) =>
-        CliTests.Run([.. args.Select(a => a.StartsWith('@') ? P(a[1..]) : a), "--gmsa", P("gmsa"), "--dtype", "float32"]);
+        CliRunner.Run([.. args.Select(a => a.StartsWith('@') ? P(a[1..]) : a), "--gmsa", P("gmsa"), "--dtype", "float32"]);
 
     [Theory]
     [InlineData("The compression rate must be at least 1.", "compress", "--model", "@model", "--file", "@doc.txt", "--rate", "0", "--out", "@x.gmsa")]
@@ -38,6 +37,10 @@ public sealed class CliMessageTests : IDisposable
     [InlineData("missing/x.gmsa'", "compress", "--model", "@model", "--file", "@doc.txt", "--rate", "4", "--out", "@missing/x.gmsa")]
     [InlineData("Unrecognized command or argument '--bogus'", "compress", "--model", "@model", "--bogus")]
     [InlineData("is a folder, expected a text file", "ask", "--model", "@model", "--file", "@model", "--question", "q")]
+    [InlineData("--contexts must be comma-separated integers >= 1, got '64,x'.", "bench", "--model", "@model", "--contexts", "64,x", "--rates", "4", "--out", "@bench")]
+    [InlineData("--rates must be comma-separated integers >= 1, got '0'.", "bench", "--model", "@model", "--contexts", "64", "--rates", "0", "--out", "@bench")]
+    [InlineData("--decay must be cosine, linear or constant, got 'step'.", "train", "autoencode", "--model", "@model", "--data", "@doc.txt", "--out", "@out", "--steps", "1", "--decay", "step")]
+    [InlineData("--decay must be cosine, linear or constant, got '1'.", "train", "autoencode", "--model", "@model", "--data", "@doc.txt", "--out", "@out", "--steps", "1", "--decay", "1")]
     public void BadInputIsExitCodeTwoInTheProjectsWords(string message, params string[] args)
     {
         var result = Run(args);

@@ -1,8 +1,6 @@
 using GmsaSharp.Compression;
 using GmsaSharp.Data;
 using GmsaSharp.Models;
-using TorchSharp.Modules;
-using static TorchSharp.torch;
 
 namespace GmsaSharp.Training;
 
@@ -20,12 +18,8 @@ namespace GmsaSharp.Training;
 /// retrieval, what reading a long document needs, gets a small share. Training on answers alone makes the
 /// decoder learn to look things up.
 /// </remarks>
-public sealed class FullContextQaStage : ITrainingStage
+public sealed class FullContextQaStage : DecoderStage, ITrainingStage
 {
-    private readonly CausalLM _lm;
-    private readonly List<(int[] Tokens, bool[] Trained)> _sequences = [];
-    private readonly EpochSampler _sampler;
-
     /// <summary>Prepares QA <paramref name="samples"/> for <paramref name="lm"/>, which needs a tokenizer and an EOS token.</summary>
     /// <param name="lm">The decoder to train.</param>
     /// <param name="samples">QA samples; consecutive ones with the same input share a sequence.</param>
@@ -35,6 +29,7 @@ public sealed class FullContextQaStage : ITrainingStage
     /// <param name="trainContext">Also train on the context tokens.</param>
     /// <param name="seed">Sample order seed.</param>
     public FullContextQaStage(CausalLM lm, IReadOnlyList<GmsaSample> samples, PromptLayout prompts, int sequenceLength, bool trainContext, long seed)
+        : base(lm, seed)
     {
         prompts.Validate();
         (string beforeContext, string separator, string afterPrompt) = prompts.FullPromptParts();
@@ -48,7 +43,6 @@ public sealed class FullContextQaStage : ITrainingStage
         {
             throw new ArgumentOutOfRangeException(nameof(sequenceLength), sequenceLength, $"The sequence length must be between 2 and {lm.Config.MaxPositionEmbeddings}.");
         }
-        _lm = lm;
         var tokenizer = lm.Tokenizer ?? throw new InvalidOperationException("Full-context QA training needs the model's tokenizer.");
         int eos = lm.EosTokenIds.Count > 0 ? lm.EosTokenIds.Min() : throw new InvalidOperationException("Full-context QA training needs an EOS token.");
         var packer = new QaPacker(tokenizer, prompts, eos);
@@ -62,47 +56,23 @@ public sealed class FullContextQaStage : ITrainingStage
             foreach (var run in QaPacker.Runs(questions.Select(packer.Encode), int.MaxValue, room, ref rejected))
             {
                 (int[] tokens, bool[] trained) = packer.Join(run);
-                _sequences.Add(([.. context, .. tokens], [.. context.Select(_ => trainContext), .. trained]));
+                AddSequence([.. context, .. tokens], [.. context.Select(_ => trainContext), .. trained]);
             }
         }
         Report = new DataReport(samples.Count, samples.Count - rejected, 0, rejected);
-        if (_sequences.Count == 0)
+        if (Sequences == 0)
         {
             throw new InvalidDataException($"No full-context QA sample fits in {sequenceLength} tokens: {Report}.");
         }
-        _sampler = new EpochSampler(_sequences.Count, seed);
-        foreach (Parameter parameter in lm.parameters())
-        {
-            parameter.requires_grad = true;
-        }
+        Prepared();
     }
 
     /// <summary>What preparation kept and rejected (a rejected sample's context alone fills a sequence).</summary>
     public DataReport Report { get; }
 
-    /// <summary>Training sequences.</summary>
-    public int Sequences => _sequences.Count;
-
     /// <summary>Each sequence's tokens and which of them are trained (predicted with a loss).</summary>
-    internal IReadOnlyList<(int[] Tokens, bool[] Trained)> SequenceTokens => _sequences;
+    internal IReadOnlyList<(int[] Tokens, bool[] Trained)> SequenceTokens => SequenceList.Select(s => (s.Tokens, s.Trained!)).ToList();
 
     /// <inheritdoc/>
     public string Name => "qa";
-
-    /// <inheritdoc/>
-    public IReadOnlyList<(string Name, Parameter Parameter)> TrainableParameters => _lm.named_parameters().ToList();
-
-    /// <inheritdoc/>
-    public (Tensor Loss, long Tokens) MicroBatchLoss(long index, int batchSize, long seed) =>
-        DecoderLoss.NextToken(_lm, Enumerable.Range(0, batchSize).Select(j =>
-        {
-            (int[] tokens, bool[] trained) = _sequences[_sampler.At(index * batchSize + j)];
-            return (tokens, (bool[]?)trained);
-        }).ToArray());
-
-    /// <inheritdoc/>
-    public void SetTraining(bool training) => _lm.train(training);
-
-    /// <inheritdoc/>
-    public void SaveArtifact(string directory) => _lm.SavePretrained(directory);
 }

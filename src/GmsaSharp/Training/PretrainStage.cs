@@ -1,6 +1,4 @@
 using GmsaSharp.Models;
-using TorchSharp.Modules;
-using static TorchSharp.torch;
 
 namespace GmsaSharp.Training;
 
@@ -13,20 +11,16 @@ namespace GmsaSharp.Training;
 /// sequence into consecutive windows (counted in <see cref="WindowedRecords"/>). Short last pieces are kept,
 /// never dropped.
 /// </summary>
-public sealed class PretrainStage : ITrainingStage
+public sealed class PretrainStage : DecoderStage, ITrainingStage
 {
-    private readonly CausalLM _lm;
-    private readonly List<int[]> _sequences = [];
-    private readonly EpochSampler _sampler;
-
     /// <summary>Prepares <paramref name="textFiles"/> for <paramref name="lm"/>, which needs a tokenizer and an EOS token.</summary>
     public PretrainStage(CausalLM lm, IReadOnlyList<string> textFiles, int sequenceLength, long seed, PretrainPacking packing = PretrainPacking.Stream)
+        : base(lm, seed)
     {
         if (sequenceLength < 2 || sequenceLength >= lm.Config.MaxPositionEmbeddings)
         {
             throw new ArgumentOutOfRangeException(nameof(sequenceLength), sequenceLength, $"The sequence length must be between 2 and {lm.Config.MaxPositionEmbeddings - 1}.");
         }
-        _lm = lm;
         var tokenizer = lm.Tokenizer ?? throw new InvalidOperationException("Pretraining on text needs a tokenizer in the model folder.");
         int eos = lm.EosTokenIds.Count > 0 ? lm.EosTokenIds.Min() : throw new InvalidOperationException("Pretraining needs an EOS token (config.json or the tokenizer files).");
         var stream = new List<int>();
@@ -66,21 +60,14 @@ public sealed class PretrainStage : ITrainingStage
             }
         }
         Tokens = stream.Count;
-        _sampler = new EpochSampler(_sequences.Count, seed);
-        foreach (Parameter parameter in lm.parameters())
-        {
-            parameter.requires_grad = true;
-        }
+        Prepared();
     }
 
     /// <summary>Tokens in the training stream.</summary>
     public int Tokens { get; }
 
-    /// <summary>Training sequences.</summary>
-    public int Sequences => _sequences.Count;
-
     /// <summary>The training sequences' tokens (each one longer than the tokens it predicts).</summary>
-    internal IReadOnlyList<int[]> SequenceTokens => _sequences;
+    internal IReadOnlyList<int[]> SequenceTokens => SequenceList.Select(s => s.Tokens).ToList();
 
     /// <summary>With <see cref="PretrainPacking.Records"/>: records longer than a sequence, cut into windows.</summary>
     public int WindowedRecords { get; }
@@ -90,23 +77,10 @@ public sealed class PretrainStage : ITrainingStage
     {
         for (int start = 0; start < tokens.Count - 1; start += sequenceLength)
         {
-            _sequences.Add(tokens.GetRange(start, Math.Min(sequenceLength + 1, tokens.Count - start)).ToArray());
+            AddSequence(tokens.GetRange(start, Math.Min(sequenceLength + 1, tokens.Count - start)).ToArray(), trained: null);
         }
     }
 
     /// <inheritdoc/>
     public string Name => "pretrain";
-
-    /// <inheritdoc/>
-    public IReadOnlyList<(string Name, Parameter Parameter)> TrainableParameters => _lm.named_parameters().ToList();
-
-    /// <inheritdoc/>
-    public (Tensor Loss, long Tokens) MicroBatchLoss(long index, int batchSize, long seed) =>
-        DecoderLoss.NextToken(_lm, Enumerable.Range(0, batchSize).Select(j => (_sequences[_sampler.At(index * batchSize + j)], (bool[]?)null)).ToArray());
-
-    /// <inheritdoc/>
-    public void SetTraining(bool training) => _lm.train(training);
-
-    /// <inheritdoc/>
-    public void SaveArtifact(string directory) => _lm.SavePretrained(directory);
 }

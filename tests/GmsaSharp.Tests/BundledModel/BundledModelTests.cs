@@ -31,7 +31,9 @@ public sealed class BundledModelTests
         Assert.Equal(new[] { 4, 8 }, compressor.Config.TrainedRates);
         Assert.True(context.Windows > 1, "the sample document must exercise windowed compression");
         Assert.Equal(CompressedContext.SoftTokenCountFor(context.SourceTokens, compressor.Config.WindowSize, 4), context.SoftTokenCount);
-        Assert.False(string.IsNullOrWhiteSpace(answer.Text));
+        // The README's first sample answer: Rachel Gemma Falk "earned a degree in Civil Engineering" (sample-document.txt).
+        Assert.Equal("What was Rachel Gemma Falk's major?", question);
+        Assert.Equal("Civil Engineering", answer.Text.Trim());
     }
 
     /// <summary>

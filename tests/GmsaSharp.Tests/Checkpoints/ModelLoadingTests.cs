@@ -3,6 +3,7 @@ using GmsaSharp.Checkpoints;
 using GmsaSharp.Models;
 using GmsaSharp.Runtime;
 using GmsaSharp.Tests.Models;
+using GmsaSharp.Tests.Support;
 using static TorchSharp.torch;
 
 namespace GmsaSharp.Tests.Checkpoints;
@@ -17,17 +18,17 @@ public sealed class ModelLoadingTests : IDisposable
 
     private string SaveSmallModel(DecoderConfig? config = null)
     {
-        using var lm = CausalLM.CreateRandom(config ?? CausalLMTests.SmallConfig(), CausalLMTests.Fp32, seed: 31);
+        using var lm = CausalLM.CreateRandom(config ?? SmallDecoder.Config(), SmallDecoder.Fp32, seed: 31);
         lm.SavePretrained(_directory);
         return _directory;
     }
 
-    private static Tensor Logits(CausalLM lm) => lm.Forward(CausalLMTests.Ids(1, 2, 3, 4, 5));
+    private static Tensor Logits(CausalLM lm) => lm.Forward(SmallDecoder.Ids(1, 2, 3, 4, 5));
 
     [Fact]
     public void SaveThenLoadGivesTheSameModel()
     {
-        using var original = CausalLM.CreateRandom(CausalLMTests.SmallConfig(DecoderArchitecture.Qwen3), CausalLMTests.Fp32, seed: 32);
+        using var original = CausalLM.CreateRandom(SmallDecoder.Config(DecoderArchitecture.Qwen3), SmallDecoder.Fp32, seed: 32);
         original.SavePretrained(_directory);
 
         using var loaded = CausalLM.FromPretrained(_directory, Cpu32);
@@ -74,7 +75,7 @@ public sealed class ModelLoadingTests : IDisposable
     public void Bf16WeightsLoadIntoAFloat32Model()
     {
         var bf16 = ComputeEnvironment.Select(new ComputeOptions { Device = "cpu", DType = ScalarType.BFloat16 });
-        using (var stored = CausalLM.CreateRandom(CausalLMTests.SmallConfig(), bf16, seed: 33))
+        using (var stored = CausalLM.CreateRandom(SmallDecoder.Config(), bf16, seed: 33))
         {
             stored.SavePretrained(_directory);
         }
@@ -203,7 +204,7 @@ public sealed class ModelLoadingTests : IDisposable
     [Fact]
     public void TiedCheckpointsMayStillStoreLmHead()
     {
-        string directory = SaveSmallModel(CausalLMTests.SmallConfig() with { TieWordEmbeddings = true });
+        string directory = SaveSmallModel(SmallDecoder.Config() with { TieWordEmbeddings = true });
         RewriteWeights(directory, tensors => tensors.Append(new("lm_head.weight", zeros(97, 32))));
 
         using var loaded = CausalLM.FromPretrained(directory, Cpu32);

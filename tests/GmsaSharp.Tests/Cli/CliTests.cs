@@ -1,6 +1,7 @@
 using System.Text.Json;
 using GmsaSharp.Cli;
 using GmsaSharp.Evaluation;
+using GmsaSharp.Generation;
 using GmsaSharp.Models;
 using GmsaSharp.Runtime;
 using GmsaSharp.Tests.Support;
@@ -18,29 +19,10 @@ public sealed class CliTests : IDisposable
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
-    internal static (int Code, string Out, string Error) Run(params string[] args)
-    {
-        TextWriter originalOut = Console.Out, originalError = Console.Error;
-        var output = new StringWriter();
-        var error = new StringWriter();
-        Console.SetOut(output);
-        Console.SetError(error);
-        try
-        {
-            int code = GmsaCli.RunAsync(args).GetAwaiter().GetResult();
-            return (code, output.ToString(), error.ToString());
-        }
-        finally
-        {
-            Console.SetOut(originalOut);
-            Console.SetError(originalError);
-        }
-    }
-
     [Fact]
     public void GenerateFromTokenIdsPrintsTheIdsAndTheirText()
     {
-        var (code, output, _) = Run("generate", "--model", _directory, "--token-ids", "5,6,7", "--max-new-tokens", "5", "--dtype", "float32");
+        var (code, output, _) = CliRunner.Run("generate", "--model", _directory, "--token-ids", "5,6,7", "--max-new-tokens", "5", "--dtype", "float32");
 
         Assert.Equal(0, code);
         using var lm = CausalLM.FromPretrained(_directory, new ComputeOptions { DType = ScalarType.Float32 });
@@ -49,18 +31,20 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
-    public void GenerateFromAPromptStreamsText()
+    public async Task GenerateFromAPromptStreamsTheSampledContinuation()
     {
-        var (code, output, error) = Run("generate", "--model", _directory, "--prompt", "the cat", "--max-new-tokens", "6", "--temperature", "0.8", "--seed", "3", "--dtype", "float32");
+        var (code, output, error) = CliRunner.Run("generate", "--model", _directory, "--prompt", "the cat", "--max-new-tokens", "6", "--temperature", "0.8", "--seed", "3", "--dtype", "float32");
 
         Assert.True(code == 0, error);
-        Assert.False(string.IsNullOrWhiteSpace(output));
+        using var lm = CausalLM.FromPretrained(_directory, new ComputeOptions { DType = ScalarType.Float32 });
+        GenerationResult expected = await TextGeneration.GenerateAsync(lm, "the cat", new GenerationOptions { MaxNewTokens = 6, Temperature = 0.8, Seed = 3 });
+        Assert.Equal(expected.Text + Environment.NewLine, output);
     }
 
     [Fact]
     public void PerplexityJsonHasTokensNllAndPerplexity()
     {
-        var (code, output, error) = Run("perplexity", "--model", _directory, "--text", "the cat sat on the mat.", "--json", "--dtype", "float32");
+        var (code, output, error) = CliRunner.Run("perplexity", "--model", _directory, "--text", "the cat sat on the mat.", "--json", "--dtype", "float32");
 
         Assert.True(code == 0, error);
         using JsonDocument json = JsonDocument.Parse(output);
@@ -77,7 +61,7 @@ public sealed class CliTests : IDisposable
         string file = Path.Combine(_directory, "text.txt");
         File.WriteAllText(file, "the dog ate the cat food");
 
-        var (code, output, _) = Run("perplexity", "--model", _directory, "--file", file);
+        var (code, output, _) = CliRunner.Run("perplexity", "--model", _directory, "--file", file);
 
         Assert.Equal(0, code);
         Assert.Contains("perplexity", output);
@@ -92,7 +76,7 @@ public sealed class CliTests : IDisposable
     [InlineData("generate", "--token-ids", "1,2", "--dtype", "int8")]
     public void BadInputGivesAMessageAndExitCodeTwo(params string[] args)
     {
-        var (code, _, error) = Run([.. args.Take(1), "--model", _directory, .. args.Skip(1)]);
+        var (code, _, error) = CliRunner.Run([.. args.Take(1), "--model", _directory, .. args.Skip(1)]);
 
         Assert.Equal(2, code);
         Assert.StartsWith("error: ", error);
@@ -101,13 +85,9 @@ public sealed class CliTests : IDisposable
     [Fact]
     public void AMissingModelFolderIsNamed()
     {
-        var (code, _, error) = Run("generate", "--model", Path.Combine(_directory, "absent"), "--token-ids", "1");
+        var (code, _, error) = CliRunner.Run("generate", "--model", Path.Combine(_directory, "absent"), "--token-ids", "1");
 
         Assert.Equal(2, code);
         Assert.Contains("absent", error);
     }
 }
-
-/// <summary>Tests that redirect the process-wide console must not run in parallel.</summary>
-[CollectionDefinition(nameof(ConsoleCollection), DisableParallelization = true)]
-public sealed class ConsoleCollection;

@@ -32,7 +32,7 @@ public sealed class GmsaCliTests : IDisposable
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
     private (int Code, string Out, string Error) Run(params string[] args) =>
-        CliTests.Run([.. args, "--model", _model, "--gmsa", _gmsa, "--dtype", "float32"]);
+        CliRunner.Run([.. args, "--model", _model, "--gmsa", _gmsa, "--dtype", "float32"]);
 
     [Fact]
     public void CompressWritesAContextThatAskAnswersFromLikeTheDocumentItself()
@@ -83,7 +83,7 @@ public sealed class GmsaCliTests : IDisposable
     {
         string folder = Path.Combine(_directory, "bench");
 
-        var result = CliTests.Run("bench", "--random-layers", "1", "--random-encoder-layers", "1", "--contexts", "64", "--rates", "4",
+        var result = CliRunner.Run("bench", "--random-layers", "1", "--random-encoder-layers", "1", "--contexts", "64", "--rates", "4",
             "--repeats", "1", "--answer-tokens", "2", "--out", folder, "--dtype", "float32");
 
         Assert.True(result.Code == 0, result.Error);

@@ -2,8 +2,8 @@ using System.Text.Json;
 using GmsaSharp.Compression;
 using GmsaSharp.Evaluation;
 using GmsaSharp.Models;
-using GmsaSharp.Tests.Cli;
 using GmsaSharp.Tests.Models;
+using GmsaSharp.Tests.Support;
 
 namespace GmsaSharp.Tests.Evaluation;
 
@@ -26,7 +26,7 @@ public sealed class LatencyComparisonTests : IDisposable
     [Fact]
     public void RunMeasuresEveryConfigurationAndComputesRatiosAgainstTheFullPrompt()
     {
-        using var lm = CausalLM.CreateRandom(CausalLMTests.SmallConfig(), CausalLMTests.Fp32, seed: 1);
+        using var lm = CausalLM.CreateRandom(SmallDecoder.Config(), SmallDecoder.Fp32, seed: 1);
         using var compressor = GmsaCompressor.Create(lm, new GmsaOptions { EncoderLayers = 1, EncoderLora = new LoraSettings(2, 4, 0, LoraSettings.AllProjections), WindowSize = 16 });
 
         IReadOnlyList<LatencyRow> rows = new LatencyComparison(compressor) { AnswerTokens = 3, QuestionTokens = 2, Repeats = 1 }.Run([20, 40], [2, 4]);
@@ -53,7 +53,7 @@ public sealed class LatencyComparisonTests : IDisposable
     [Fact]
     public void ContextsTooLongForTheModelAreRejected()
     {
-        using var lm = CausalLM.CreateRandom(CausalLMTests.SmallConfig(), CausalLMTests.Fp32, seed: 1);
+        using var lm = CausalLM.CreateRandom(SmallDecoder.Config(), SmallDecoder.Fp32, seed: 1);
         using var compressor = GmsaCompressor.Create(lm, new GmsaOptions { EncoderLayers = 1, EncoderLora = new LoraSettings(2, 4, 0, LoraSettings.AllProjections), WindowSize = 16 });
 
         var error = Assert.Throws<ArgumentException>(() => new LatencyComparison(compressor).Run([200], [4]));
@@ -64,7 +64,7 @@ public sealed class LatencyComparisonTests : IDisposable
     [Fact]
     public void TheBenchCommandWritesTablesJsonAndAPlot()
     {
-        var (code, output, error) = CliTests.Run("bench", "--random-layers", "2", "--random-encoder-layers", "1", "--contexts", "32,64", "--rates", "4",
+        var (code, output, error) = CliRunner.Run("bench", "--random-layers", "2", "--random-encoder-layers", "1", "--contexts", "32,64", "--rates", "4",
             "--answer-tokens", "2", "--repeats", "1", "--dtype", "float32", "--out", _directory);
 
         Assert.True(code == 0, error);

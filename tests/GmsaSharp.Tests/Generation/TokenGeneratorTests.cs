@@ -2,6 +2,7 @@ using GmsaSharp.Evaluation;
 using GmsaSharp.Generation;
 using GmsaSharp.Models;
 using GmsaSharp.Tests.Models;
+using GmsaSharp.Tests.Support;
 using static TorchSharp.torch;
 
 namespace GmsaSharp.Tests.Generation;
@@ -11,7 +12,7 @@ public class TokenGeneratorTests
     [Fact]
     public void GreedyGenerationWithTheCacheEqualsRepeatedFullForwards()
     {
-        using var lm = CausalLM.CreateRandom(CausalLMTests.SmallConfig() with { EosTokenIds = [] }, CausalLMTests.Fp32, seed: 21);
+        using var lm = CausalLM.CreateRandom(SmallDecoder.Config() with { EosTokenIds = [] }, SmallDecoder.Fp32, seed: 21);
         int[] prompt = [5, 6, 7];
 
         int[] generated = TokenGenerator.Generate(lm, prompt, new GenerationOptions { MaxNewTokens = 8 }).ToArray();
@@ -29,9 +30,9 @@ public class TokenGeneratorTests
     [Fact]
     public void StopsAtEosWithoutEmittingIt()
     {
-        using var probe = CausalLM.CreateRandom(CausalLMTests.SmallConfig() with { EosTokenIds = [] }, CausalLMTests.Fp32, seed: 22);
+        using var probe = CausalLM.CreateRandom(SmallDecoder.Config() with { EosTokenIds = [] }, SmallDecoder.Fp32, seed: 22);
         int[] free = TokenGenerator.Generate(probe, [1, 2], new GenerationOptions { MaxNewTokens = 5 }).ToArray();
-        using var lm = CausalLM.CreateRandom(CausalLMTests.SmallConfig() with { EosTokenIds = [free[2]] }, CausalLMTests.Fp32, seed: 22);
+        using var lm = CausalLM.CreateRandom(SmallDecoder.Config() with { EosTokenIds = [free[2]] }, SmallDecoder.Fp32, seed: 22);
 
         int[] stopped = TokenGenerator.Generate(lm, [1, 2], new GenerationOptions { MaxNewTokens = 5 }).ToArray();
 
@@ -41,7 +42,7 @@ public class TokenGeneratorTests
     [Fact]
     public void HonoursMaxNewTokensAndCancellation()
     {
-        using var lm = CausalLM.CreateRandom(CausalLMTests.SmallConfig() with { EosTokenIds = [] }, CausalLMTests.Fp32, seed: 23);
+        using var lm = CausalLM.CreateRandom(SmallDecoder.Config() with { EosTokenIds = [] }, SmallDecoder.Fp32, seed: 23);
 
         Assert.Equal(4, TokenGenerator.Generate(lm, [1], new GenerationOptions { MaxNewTokens = 4 }).Count());
         using var cancelled = new CancellationTokenSource();
@@ -52,7 +53,7 @@ public class TokenGeneratorTests
     [Fact]
     public void PerplexityIsTheExponentialOfTheMeanNll()
     {
-        using var lm = CausalLM.CreateRandom(CausalLMTests.SmallConfig(), CausalLMTests.Fp32, seed: 24);
+        using var lm = CausalLM.CreateRandom(SmallDecoder.Config(), SmallDecoder.Fp32, seed: 24);
         int[] ids = [3, 1, 4, 1, 5, 9, 2, 6];
 
         Perplexity result = Perplexity.Compute(lm, ids);

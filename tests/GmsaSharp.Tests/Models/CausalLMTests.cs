@@ -1,5 +1,6 @@
 using GmsaSharp.Models;
 using GmsaSharp.Runtime;
+using GmsaSharp.Tests.Support;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -8,27 +9,6 @@ namespace GmsaSharp.Tests.Models;
 /// <summary>Behaviour of the TorchSharp decoder that needs no reference implementation.</summary>
 public class CausalLMTests
 {
-    internal static readonly ComputeEnvironment Fp32 = ComputeEnvironment.Select(new ComputeOptions { Device = "cpu", DType = ScalarType.Float32 });
-
-    internal static DecoderConfig SmallConfig(DecoderArchitecture architecture = DecoderArchitecture.Llama, int? slidingWindow = null) => new()
-    {
-        Architecture = architecture,
-        VocabSize = 97,
-        HiddenSize = 32,
-        IntermediateSize = 64,
-        Layers = 2,
-        Heads = 4,
-        KvHeads = 2,
-        HeadDim = 8,
-        MaxPositionEmbeddings = 128,
-        QkvBias = architecture == DecoderArchitecture.Qwen2,
-        QkNorm = architecture == DecoderArchitecture.Qwen3,
-        SlidingWindow = slidingWindow,
-        EosTokenIds = [2],
-    };
-
-    internal static Tensor Ids(params long[] ids) => tensor(ids, dtype: ScalarType.Int64).unsqueeze(0);
-
     [Theory]
     [InlineData(DecoderArchitecture.Llama, null)]
     [InlineData(DecoderArchitecture.Mistral, 3)]
@@ -36,9 +16,9 @@ public class CausalLMTests
     [InlineData(DecoderArchitecture.Qwen3, null)]
     public void IncrementalDecodingWithTheCacheEqualsAFullForward(DecoderArchitecture architecture, int? window)
     {
-        using var lm = CausalLM.CreateRandom(SmallConfig(architecture, window), Fp32, seed: 1);
+        using var lm = CausalLM.CreateRandom(SmallDecoder.Config(architecture, window), SmallDecoder.Fp32, seed: 1);
         using var scope = NewDisposeScope();
-        Tensor ids = Ids(5, 17, 33, 2, 90, 41, 7, 8, 60);
+        Tensor ids = SmallDecoder.Ids(5, 17, 33, 2, 90, 41, 7, 8, 60);
 
         Tensor full = lm.Forward(ids);
         using KvCache cache = lm.NewCache();
@@ -56,7 +36,7 @@ public class CausalLMTests
     [Fact]
     public void APaddedBatchEqualsItsRowsRunAlone()
     {
-        using var lm = CausalLM.CreateRandom(SmallConfig(), Fp32, seed: 2);
+        using var lm = CausalLM.CreateRandom(SmallDecoder.Config(), SmallDecoder.Fp32, seed: 2);
         using var scope = NewDisposeScope();
         long[] longRow = [5, 17, 33, 2, 90, 41];
         long[] shortRow = [8, 9, 10];
@@ -66,14 +46,14 @@ public class CausalLMTests
 
         Tensor batched = lm.Forward(batch, attentionMask: mask);
 
-        Assert.True(allclose(batched[0], lm.Forward(Ids(longRow))[0], rtol: 1e-4, atol: 1e-5));
-        Assert.True(allclose(batched[1].narrow(0, 3, 3), lm.Forward(Ids(shortRow))[0], rtol: 1e-4, atol: 1e-5));
+        Assert.True(allclose(batched[0], lm.Forward(SmallDecoder.Ids(longRow))[0], rtol: 1e-4, atol: 1e-5));
+        Assert.True(allclose(batched[1].narrow(0, 3, 3), lm.Forward(SmallDecoder.Ids(shortRow))[0], rtol: 1e-4, atol: 1e-5));
     }
 
     [Fact]
     public void APaddedBatchDecodesIncrementallyLikeItsRows()
     {
-        using var lm = CausalLM.CreateRandom(SmallConfig(), Fp32, seed: 3);
+        using var lm = CausalLM.CreateRandom(SmallDecoder.Config(), SmallDecoder.Fp32, seed: 3);
         using var scope = NewDisposeScope();
         Tensor batch = tensor(new long[] { 0, 0, 8, 9, 5, 17, 33, 2 }).reshape(2, 4);
         Tensor mask = tensor(new long[] { 0, 0, 1, 1, 1, 1, 1, 1 }).reshape(2, 4);
@@ -82,16 +62,16 @@ public class CausalLMTests
 
         Tensor next = lm.Forward(tensor(new long[] { 11, 12 }).reshape(2, 1), cache: cache);
 
-        Assert.True(allclose(next[0, 0], lm.Forward(Ids(8, 9, 11))[0, 2], rtol: 1e-4, atol: 1e-5));
-        Assert.True(allclose(next[1, 0], lm.Forward(Ids(5, 17, 33, 2, 12))[0, 4], rtol: 1e-4, atol: 1e-5));
+        Assert.True(allclose(next[0, 0], lm.Forward(SmallDecoder.Ids(8, 9, 11))[0, 2], rtol: 1e-4, atol: 1e-5));
+        Assert.True(allclose(next[1, 0], lm.Forward(SmallDecoder.Ids(5, 17, 33, 2, 12))[0, 4], rtol: 1e-4, atol: 1e-5));
     }
 
     [Fact]
     public void InputEmbeddingsGiveTheSameLogitsAsTheirTokenIds()
     {
-        using var lm = CausalLM.CreateRandom(SmallConfig(), Fp32, seed: 4);
+        using var lm = CausalLM.CreateRandom(SmallDecoder.Config(), SmallDecoder.Fp32, seed: 4);
         using var scope = NewDisposeScope();
-        Tensor ids = Ids(3, 1, 4, 1, 5, 9);
+        Tensor ids = SmallDecoder.Ids(3, 1, 4, 1, 5, 9);
 
         Assert.True(allclose(lm.Forward(ids), lm.Forward(inputEmbeddings: lm.Embed(ids)), rtol: 1e-5, atol: 1e-6));
     }
@@ -99,9 +79,9 @@ public class CausalLMTests
     [Fact]
     public void LastPositionOnlyComputesOneRowOfLogits()
     {
-        using var lm = CausalLM.CreateRandom(SmallConfig(), Fp32, seed: 5);
+        using var lm = CausalLM.CreateRandom(SmallDecoder.Config(), SmallDecoder.Fp32, seed: 5);
         using var scope = NewDisposeScope();
-        Tensor ids = Ids(3, 1, 4, 1, 5, 9);
+        Tensor ids = SmallDecoder.Ids(3, 1, 4, 1, 5, 9);
 
         Tensor last = lm.Forward(ids, lastPositionOnly: true);
 
@@ -112,26 +92,26 @@ public class CausalLMTests
     [Fact]
     public void TruncatingTheCacheLetsAPrefixServeAnotherContinuation()
     {
-        using var lm = CausalLM.CreateRandom(SmallConfig(), Fp32, seed: 6);
+        using var lm = CausalLM.CreateRandom(SmallDecoder.Config(), SmallDecoder.Fp32, seed: 6);
         using var scope = NewDisposeScope();
         using KvCache cache = lm.NewCache();
-        lm.Forward(Ids(10, 11, 12), cache: cache);
-        lm.Forward(Ids(20, 21), cache: cache);
+        lm.Forward(SmallDecoder.Ids(10, 11, 12), cache: cache);
+        lm.Forward(SmallDecoder.Ids(20, 21), cache: cache);
 
         cache.Truncate(3);
-        Tensor continued = lm.Forward(Ids(30, 31), cache: cache);
+        Tensor continued = lm.Forward(SmallDecoder.Ids(30, 31), cache: cache);
 
-        Assert.True(allclose(continued[0], lm.Forward(Ids(10, 11, 12, 30, 31))[0].narrow(0, 3, 2), rtol: 1e-4, atol: 1e-5));
+        Assert.True(allclose(continued[0], lm.Forward(SmallDecoder.Ids(10, 11, 12, 30, 31))[0].narrow(0, 3, 2), rtol: 1e-4, atol: 1e-5));
     }
 
     [Fact]
     public void BFloat16AgreesWithFloat32WithinBf16Tolerance()
     {
         var bf16 = ComputeEnvironment.Select(new ComputeOptions { Device = "cpu", DType = ScalarType.BFloat16 });
-        using var exact = CausalLM.CreateRandom(SmallConfig(), Fp32, seed: 7);
-        using var approx = CausalLM.CreateRandom(SmallConfig(), bf16, seed: 7);
+        using var exact = CausalLM.CreateRandom(SmallDecoder.Config(), SmallDecoder.Fp32, seed: 7);
+        using var approx = CausalLM.CreateRandom(SmallDecoder.Config(), bf16, seed: 7);
         using var scope = NewDisposeScope();
-        Tensor ids = Ids(3, 1, 4, 1, 5, 9, 2, 6);
+        Tensor ids = SmallDecoder.Ids(3, 1, 4, 1, 5, 9, 2, 6);
 
         Tensor a = exact.Forward(ids), b = approx.Forward(ids);
 
@@ -142,9 +122,9 @@ public class CausalLMTests
     [Fact]
     public void PositionsBeyondMaxPositionEmbeddingsAreRejected()
     {
-        using var lm = CausalLM.CreateRandom(SmallConfig() with { MaxPositionEmbeddings = 4 }, Fp32, seed: 8);
+        using var lm = CausalLM.CreateRandom(SmallDecoder.Config() with { MaxPositionEmbeddings = 4 }, SmallDecoder.Fp32, seed: 8);
 
-        var error = Assert.Throws<ArgumentException>(() => lm.Forward(Ids(1, 2, 3, 4, 5)));
+        var error = Assert.Throws<ArgumentException>(() => lm.Forward(SmallDecoder.Ids(1, 2, 3, 4, 5)));
 
         Assert.Contains("max_position_embeddings of 4", error.Message);
     }
@@ -152,9 +132,9 @@ public class CausalLMTests
     [Fact]
     public void OutOfVocabularyTokenIdsAreRejected()
     {
-        using var lm = CausalLM.CreateRandom(SmallConfig(), Fp32, seed: 9);
+        using var lm = CausalLM.CreateRandom(SmallDecoder.Config(), SmallDecoder.Fp32, seed: 9);
 
-        var error = Assert.Throws<ArgumentOutOfRangeException>(() => lm.Forward(Ids(1, 97)));
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => lm.Forward(SmallDecoder.Ids(1, 97)));
 
         Assert.Contains("[0, 97)", error.Message);
     }
@@ -162,9 +142,9 @@ public class CausalLMTests
     [Fact]
     public void AMaskOfTheWrongShapeIsRejected()
     {
-        using var lm = CausalLM.CreateRandom(SmallConfig(), Fp32, seed: 10);
+        using var lm = CausalLM.CreateRandom(SmallDecoder.Config(), SmallDecoder.Fp32, seed: 10);
 
-        var error = Assert.Throws<ArgumentException>(() => lm.Forward(Ids(1, 2, 3), attentionMask: ones(1, 4, dtype: ScalarType.Int64)));
+        var error = Assert.Throws<ArgumentException>(() => lm.Forward(SmallDecoder.Ids(1, 2, 3), attentionMask: ones(1, 4, dtype: ScalarType.Int64)));
 
         Assert.Contains("[1, 3]", error.Message);
     }
@@ -172,15 +152,15 @@ public class CausalLMTests
     [Fact]
     public void SustainedForwardsLeakNoTensors()
     {
-        using var lm = CausalLM.CreateRandom(SmallConfig(), Fp32, seed: 11);
+        using var lm = CausalLM.CreateRandom(SmallDecoder.Config(), SmallDecoder.Fp32, seed: 11);
         long before = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
 
         for (int i = 0; i < 20; i++)
         {
             using var iteration = NewDisposeScope();
             using KvCache cache = lm.NewCache();
-            lm.Forward(Ids(1, 2, 3, 4), cache: cache);
-            lm.Forward(Ids(5), cache: cache);
+            lm.Forward(SmallDecoder.Ids(1, 2, 3, 4), cache: cache);
+            lm.Forward(SmallDecoder.Ids(5), cache: cache);
         }
 
         Assert.Equal(before, DisposeScopeManager.Statistics.ThreadTotalLiveCount);

@@ -2,7 +2,6 @@ using System.Text.Json;
 using GmsaSharp.Compression;
 using GmsaSharp.Models;
 using GmsaSharp.Runtime;
-using GmsaSharp.Tests.Cli;
 using GmsaSharp.Tests.Support;
 using static TorchSharp.torch;
 
@@ -31,7 +30,7 @@ public sealed class EvalDataTests : IDisposable
     private (int Code, string Out, string Error) Eval(string[] lines, params string[] extra)
     {
         File.WriteAllLines(P("data.jsonl"), lines);
-        return CliTests.Run(["eval", "--model", P("model"), "--gmsa", P("gmsa"), "--data", P("data.jsonl"), "--out", P("eval"),
+        return CliRunner.Run(["eval", "--model", P("model"), "--gmsa", P("gmsa"), "--data", P("data.jsonl"), "--out", P("eval"),
             "--dtype", "float32", "--max-new-tokens", "4", .. extra]);
     }
 

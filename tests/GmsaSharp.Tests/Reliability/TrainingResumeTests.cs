@@ -1,4 +1,3 @@
-using GmsaSharp.Tests.Cli;
 using GmsaSharp.Tests.Support;
 
 namespace GmsaSharp.Tests.Reliability;
@@ -16,7 +15,7 @@ public sealed class TrainingResumeTests : IDisposable
         TinyTextModel.Write(P("model"));
         File.WriteAllText(P("corpus.txt"), string.Concat(Enumerable.Repeat("the cat sat on the mat. the dog ate the cat food.\n", 20)));
         _run = ["train", "pretrain", "--model", P("model"), "--data", P("corpus.txt"), "--seq-len", "16", "--out", P("out"), "--dtype", "float32", "--log-every", "1"];
-        var first = CliTests.Run([.. _run, "--steps", "2"]);
+        var first = CliRunner.Run([.. _run, "--steps", "2"]);
         Assert.True(first.Code == 0, first.Error + first.Out);
     }
 
@@ -24,7 +23,7 @@ public sealed class TrainingResumeTests : IDisposable
 
     private string P(string name) => Path.Combine(_directory, name);
 
-    private (int Code, string Out, string Error) Resume(params string[] extra) => CliTests.Run([.. _run, "--steps", "3", "--resume", .. extra]);
+    private (int Code, string Out, string Error) Resume(params string[] extra) => CliRunner.Run([.. _run, "--steps", "3", "--resume", .. extra]);
 
     [Fact]
     public void APartialLastMetricsLineIsDroppedAndTheRunContinues()
@@ -88,7 +87,7 @@ public sealed class TrainingResumeTests : IDisposable
     [Fact]
     public void ChangedSettingsAreRefusedByName()
     {
-        var resumed = CliTests.Run([.. _run.Select(a => a == "16" ? "24" : a), "--steps", "3", "--resume", "--lr", "0.001"]);
+        var resumed = CliRunner.Run([.. _run.Select(a => a == "16" ? "24" : a), "--steps", "3", "--resume", "--lr", "0.001"]);
 
         Assert.Equal(2, resumed.Code);
         Assert.Contains("--seq-len 24 (the checkpoint has 16)", resumed.Error);

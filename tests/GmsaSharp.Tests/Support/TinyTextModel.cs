@@ -17,7 +17,7 @@ internal static class TinyTextModel
         var tokenizer = ByteLevelBpeFixture.Train();
         int vocabulary = tokenizer.FirstAddedId + ByteLevelBpeFixture.AddedTokens.Length;
         int eos = tokenizer.AddedId(EosToken);
-        using (var lm = CausalLM.CreateRandom(CausalLMTests.SmallConfig() with { VocabSize = vocabulary, EosTokenIds = [eos] }, CausalLMTests.Fp32, seed))
+        using (var lm = CausalLM.CreateRandom(SmallDecoder.Config() with { VocabSize = vocabulary, EosTokenIds = [eos] }, SmallDecoder.Fp32, seed))
         {
             if (expressive)
             {

@@ -18,6 +18,7 @@ internal sealed class FusedLinear : IDisposable
     private readonly Tensor? _bias;
     private readonly long[] _sizes;
     private readonly Parameter[] _views;
+    private readonly Parameter?[] _biasViews;
 
     /// <summary>Fuses <paramref name="parts"/>, which must share their input size and either all have a bias or none.</summary>
     public FusedLinear(params Linear[] parts)
@@ -33,6 +34,7 @@ internal sealed class FusedLinear : IDisposable
         }
         _bias = biased ? cat(parts.Select(part => (Tensor)part.bias!).ToArray(), 0).DetachFromDisposeScope() : null;
         _views = new Parameter[parts.Length];
+        _biasViews = new Parameter?[parts.Length];
         long offset = 0;
         for (int i = 0; i < parts.Length; i++)
         {
@@ -40,7 +42,7 @@ internal sealed class FusedLinear : IDisposable
             part.weight = _views[i] = new Parameter(_weight.narrow(0, offset, _sizes[i]), part.weight!.requires_grad);
             if (_bias is not null)
             {
-                part.bias = new Parameter(_bias.narrow(0, offset, _sizes[i]), part.bias!.requires_grad);
+                part.bias = _biasViews[i] = new Parameter(_bias.narrow(0, offset, _sizes[i]), part.bias!.requires_grad);
             }
             offset += _sizes[i];
         }
@@ -49,13 +51,28 @@ internal sealed class FusedLinear : IDisposable
     /// <summary>Each layer's output for <paramref name="input"/>, in order.</summary>
     public Tensor[] Forward(Tensor input)
     {
-        // A gradient for the weights needs each layer's own parameter in the graph; and a layer whose parameter
-        // was replaced (moved to another device, say) instead of updated in place is no longer what the fused tensor holds.
-        if ((is_grad_enabled() && _parts.Any(part => part.weight!.requires_grad)) || _parts.Where((part, i) => !ReferenceEquals(part.weight, _views[i])).Any())
+        if (!CanFuse())
         {
             return _parts.Select(part => part.forward(input)).ToArray();
         }
         return nn.functional.linear(input, _weight, _bias).split(_sizes, -1);
+    }
+
+    // A gradient for the weights needs each layer's own parameter in the graph; and a layer whose parameter was
+    // replaced (moved to another device, say) instead of updated in place is no longer what the fused tensor holds.
+    // A plain loop: this runs for every block of every decoding step.
+    private bool CanFuse()
+    {
+        bool gradients = is_grad_enabled();
+        for (int i = 0; i < _parts.Length; i++)
+        {
+            Parameter weight = _parts[i].weight!;
+            if (!ReferenceEquals(weight, _views[i]) || !ReferenceEquals(_parts[i].bias, _biasViews[i]) || (gradients && weight.requires_grad))
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     /// <inheritdoc/>

@@ -2,6 +2,21 @@ using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Running;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
+using GmsaSharp.Benchmarks;
+
+// `llama-cpp ...`: GmsaSharp against llama.cpp on the same weights (see LlamaCppComparison); `bandwidth`: the
+// machine's read bandwidth; anything else goes to BenchmarkDotNet.
+switch (args.FirstOrDefault())
+{
+    case "llama-cpp":
+        return LlamaCppComparison.Run(args[1..]);
+    case "bandwidth":
+        foreach (int threads in new[] { 1, 2 })
+        {
+            Console.WriteLine($"{threads} thread(s): {MemoryBandwidth.Measure(threads) / 1e9:F1} GB/s read (best of 5 passes over 1 GiB)");
+        }
+        return 0;
+}
 
 // In-process: a BenchmarkDotNet-generated child project would not carry the native LibTorch bundle and
 // its compatibility fix. Few iterations: each op runs for seconds, and ratios within a run are what we report.
@@ -10,4 +25,5 @@ IConfig config = DefaultConfig.Instance.AddJob(Job.Default
     .WithLaunchCount(1)
     .WithWarmupCount(1)
     .WithIterationCount(5));
-BenchmarkSwitcher.FromAssembly(typeof(GmsaSharp.Benchmarks.MatmulBenchmarks).Assembly).Run(args, config);
+BenchmarkSwitcher.FromAssembly(typeof(MatmulBenchmarks).Assembly).Run(args, config);
+return 0;

@@ -1,17 +1,14 @@
-using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace GmsaSharp.Models;
 
-/// <summary>A block's linear projection followed by the call's adapters for it: how attention and the MLP apply
-/// every one of their projections, so adapters (LoRA) act the same on each.</summary>
+/// <summary>How attention and the MLP apply the call's adapters (LoRA) to each of their projections, so adapters act
+/// the same on every one. Adapters add to the base projection's output, so they apply alike whether that output
+/// came from the projection's own matmul or from a fused one (<see cref="FusedLinear"/>).</summary>
 internal static class AdaptedProjection
 {
-    /// <summary>Projects <paramref name="input"/> by <paramref name="projection"/> (HF name <paramref name="name"/>, in block
-    /// <paramref name="layer"/>) and lets <paramref name="adapters"/>, if any, adapt the output.</summary>
-    public static Tensor Apply(Linear projection, int layer, string name, Tensor input, IProjectionAdapters? adapters)
-    {
-        Tensor output = projection.forward(input);
-        return adapters is null ? output : adapters.Adapt(layer, name, input, output);
-    }
+    /// <summary>The projection <paramref name="name"/> (HF name, in block <paramref name="layer"/>) of <paramref name="input"/>,
+    /// whose base output is <paramref name="output"/>, adapted by <paramref name="adapters"/> if any.</summary>
+    public static Tensor Adapt(int layer, string name, Tensor input, Tensor output, IProjectionAdapters? adapters) =>
+        adapters is null ? output : adapters.Adapt(layer, name, input, output);
 }

@@ -23,6 +23,7 @@ internal sealed class Attention : nn.Module
     private readonly Linear o_proj;
     private readonly RmsNorm? q_norm;
     private readonly RmsNorm? k_norm;
+    private readonly FusedLinear _qkv;
 
     /// <summary>Attention of block <paramref name="layer"/> of a model shaped by <paramref name="config"/>.</summary>
     public Attention(DecoderConfig config, int layer, Device device, ScalarType dtype) : base(nameof(Attention))
@@ -41,6 +42,7 @@ internal sealed class Attention : nn.Module
             k_norm = new RmsNorm(_headDim, config.RmsNormEps, device, dtype);
         }
         RegisterComponents();
+        _qkv = new FusedLinear(q_proj, k_proj, v_proj);
     }
 
     /// <summary>Attends <paramref name="x"/> [batch, seq, hidden] to itself and to the cached positions.</summary>
@@ -55,9 +57,10 @@ internal sealed class Attention : nn.Module
         using var scope = NewDisposeScope();
         long batch = x.shape[0], length = x.shape[1];
 
-        Tensor q = Heads(Project(q_proj, "q_proj", x, adapters), _heads, q_norm);
-        Tensor k = Heads(Project(k_proj, "k_proj", x, adapters), _kvHeads, k_norm);
-        Tensor v = Heads(Project(v_proj, "v_proj", x, adapters), _kvHeads, null);
+        Tensor[] qkv = _qkv.Forward(x);
+        Tensor q = Heads(Adapt("q_proj", x, qkv[0], adapters), _heads, q_norm);
+        Tensor k = Heads(Adapt("k_proj", x, qkv[1], adapters), _kvHeads, k_norm);
+        Tensor v = Heads(Adapt("v_proj", x, qkv[2], adapters), _kvHeads, null);
         q = RotaryEmbedding.Apply(q, cos, sin);
         k = RotaryEmbedding.Apply(k, cos, sin);
         if (cache is not null)
@@ -67,7 +70,7 @@ internal sealed class Attention : nn.Module
 
         Tensor attended = Attend(q, k, v, mask, batch, length);
         Tensor merged = attended.transpose(1, 2).reshape(batch, length, _heads * _headDim);
-        return Project(o_proj, "o_proj", merged, adapters).MoveToOuterDisposeScope();
+        return Adapt("o_proj", merged, o_proj.forward(merged), adapters).MoveToOuterDisposeScope();
     }
 
     // Grouped-query attention: each KV head serves heads / kv_heads consecutive query heads.
@@ -103,7 +106,17 @@ internal sealed class Attention : nn.Module
         return split.transpose(1, 2);
     }
 
-    private Tensor Project(Linear projection, string name, Tensor input, IProjectionAdapters? adapters) =>
-        AdaptedProjection.Apply(projection, _layer, name, input, adapters);
+    private Tensor Adapt(string name, Tensor input, Tensor output, IProjectionAdapters? adapters) =>
+        AdaptedProjection.Adapt(_layer, name, input, output, adapters);
+
+    /// <inheritdoc/>
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _qkv.Dispose();
+        }
+        base.Dispose(disposing);
+    }
 }
 #pragma warning restore IDE1006

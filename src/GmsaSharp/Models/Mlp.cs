@@ -12,6 +12,7 @@ internal sealed class Mlp : nn.Module
     private readonly Linear gate_proj;
     private readonly Linear up_proj;
     private readonly Linear down_proj;
+    private readonly FusedLinear _gateUp;
 
     /// <summary>The MLP of block <paramref name="layer"/>.</summary>
     public Mlp(DecoderConfig config, int layer, Device device, ScalarType dtype) : base(nameof(Mlp))
@@ -21,17 +22,29 @@ internal sealed class Mlp : nn.Module
         up_proj = nn.Linear(config.HiddenSize, config.IntermediateSize, config.MlpBias, device, dtype);
         down_proj = nn.Linear(config.IntermediateSize, config.HiddenSize, config.MlpBias, device, dtype);
         RegisterComponents();
+        _gateUp = new FusedLinear(gate_proj, up_proj);
     }
 
     /// <summary>Applies the MLP to <paramref name="x"/> [batch, seq, hidden].</summary>
     public Tensor Forward(Tensor x, IProjectionAdapters? adapters)
     {
         using var scope = NewDisposeScope();
-        Tensor gated = nn.functional.silu(Project(gate_proj, "gate_proj", x, adapters)) * Project(up_proj, "up_proj", x, adapters);
-        return Project(down_proj, "down_proj", gated, adapters).MoveToOuterDisposeScope();
+        Tensor[] gateUp = _gateUp.Forward(x);
+        Tensor gated = nn.functional.silu(Adapt("gate_proj", x, gateUp[0], adapters)) * Adapt("up_proj", x, gateUp[1], adapters);
+        return Adapt("down_proj", gated, down_proj.forward(gated), adapters).MoveToOuterDisposeScope();
     }
 
-    private Tensor Project(Linear projection, string name, Tensor input, IProjectionAdapters? adapters) =>
-        AdaptedProjection.Apply(projection, _layer, name, input, adapters);
+    private Tensor Adapt(string name, Tensor input, Tensor output, IProjectionAdapters? adapters) =>
+        AdaptedProjection.Adapt(_layer, name, input, output, adapters);
+
+    /// <inheritdoc/>
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _gateUp.Dispose();
+        }
+        base.Dispose(disposing);
+    }
 }
 #pragma warning restore IDE1006

@@ -19,9 +19,9 @@ internal static class DecoderStack
         using var scope = NewDisposeScope();
         long batch = inputEmbeddings.shape[0], length = inputEmbeddings.shape[1];
         long past = cache?.Length ?? 0;
-        if (cache is not null && cache.Layers < blocks.Count)
+        if (cache is not null && cache.Layers != blocks.Count)
         {
-            throw new ArgumentException($"The cache serves {cache.Layers} blocks but {blocks.Count} run.", nameof(cache));
+            throw new ArgumentException($"The cache serves {cache.Layers} blocks but {blocks.Count} run: a pass with a cache runs all its blocks.", nameof(cache));
         }
         if (past + length > config.MaxPositionEmbeddings)
         {
@@ -46,9 +46,18 @@ internal static class DecoderStack
         Tensor? mask = AttentionMasks.Causal(batch, past, length, allPadding, config.SlidingWindow, inputEmbeddings.device);
 
         Tensor x = inputEmbeddings;
-        foreach (DecoderBlock block in blocks)
+        try
         {
-            x = block.Forward(x, cos, sin, mask, cache, adapters);
+            foreach (DecoderBlock block in blocks)
+            {
+                x = block.Forward(x, cos, sin, mask, cache, adapters);
+            }
+        }
+        catch when (cache is not null)
+        {
+            // Some blocks may have appended: forget the failed pass, so the cache stays usable at its length.
+            cache.Truncate(cache.Length);
+            throw;
         }
         if (cache is not null)
         {

@@ -13,21 +13,24 @@ namespace GmsaSharp.Models;
 /// The protocol of one forward pass over n new positions: every block calls <see cref="Append"/> once with its
 /// own layer index (each sees the positions before <see cref="Length"/> plus its n new ones), then the stack calls
 /// <see cref="Advance"/> once with n. <see cref="Length"/> moves only in <see cref="Advance"/>, so the blocks of
-/// one pass all write at the same offset; a pass that runs fewer blocks than the cache serves (the GMSA encoder
-/// never uses a cache, LSA has its own) leaves the others' rows unwritten, and must not share the cache with a
-/// pass that runs all of them.
+/// one pass all write at the same offset. Every pass runs all the blocks the cache serves (the GMSA encoder never
+/// uses a cache, LSA has its own): a block left out would keep stale rows that a later pass reads as history.
+/// The protocol is checked as it runs, so a misuse fails at once instead of as wrong numbers later.
 /// </remarks>
 public sealed class KvCache : IDisposable
 {
     private readonly Tensor?[] _keys;
     private readonly Tensor?[] _values;
     private Tensor? _mask;
+    // The layers that appended in the pass in progress (since the last Advance or Truncate).
+    private readonly bool[] _appended;
 
     /// <summary>An empty cache for <paramref name="layers"/> blocks.</summary>
     internal KvCache(int layers)
     {
         _keys = new Tensor?[layers];
         _values = new Tensor?[layers];
+        _appended = new bool[layers];
     }
 
     /// <summary>The number of cached positions.</summary>
@@ -44,6 +47,16 @@ public sealed class KvCache : IDisposable
     /// moves <see cref="Length"/> on once every block has appended.</summary>
     internal (Tensor Keys, Tensor Values) Append(int layer, Tensor keys, Tensor values)
     {
+        if (layer < 0 || layer >= Layers)
+        {
+            throw new InvalidOperationException($"Layer {layer} appended to a cache that serves layers 0 to {Layers - 1}.");
+        }
+        if (_appended[layer])
+        {
+            throw new InvalidOperationException(
+                $"Layer {layer} appended twice in one pass: each block appends once, then the pass calls Advance.");
+        }
+        _appended[layer] = true;
         long needed = Length + keys.shape[2];
         _keys[layer] = Store(_keys[layer], keys, needed);
         _values[layer] = Store(_values[layer], values, needed);
@@ -53,6 +66,13 @@ public sealed class KvCache : IDisposable
     /// <summary>Records that <paramref name="count"/> positions were appended to every block, with their padding mask.</summary>
     internal void Advance(long count, Tensor? newMask)
     {
+        int missing = Array.IndexOf(_appended, false);
+        if (missing >= 0)
+        {
+            throw new InvalidOperationException(
+                $"Advance called before layer {missing} appended: every one of the cache's {Layers} layers appends once per pass, then Advance.");
+        }
+        Array.Clear(_appended);
         Length += count;
         if (newMask is null && _mask is null)
         {
@@ -67,13 +87,16 @@ public sealed class KvCache : IDisposable
     }
 
     /// <summary>Forgets every position from <paramref name="length"/> on, keeping the first ones: a shared
-    /// prefix (such as a compressed context) then serves the next question without recomputation.</summary>
+    /// prefix (such as a compressed context) then serves the next question without recomputation. Also ends a
+    /// pass that failed part-way, so the cache serves the next pass at its length.</summary>
     internal void Truncate(long length)
     {
         if (length < 0 || length > Length)
         {
             throw new ArgumentOutOfRangeException(nameof(length), length, $"The cache holds {Length} positions.");
         }
+        // Rows past the kept length are forgotten, those of a pass that failed before Advance among them.
+        Array.Clear(_appended);
         Length = length;
         if (_mask is not null)
         {

@@ -1,5 +1,3 @@
-using System.Runtime.CompilerServices;
-using System.Threading.Channels;
 using GmsaSharp.Checkpoints;
 using GmsaSharp.Generation;
 using GmsaSharp.Models;
@@ -29,6 +27,7 @@ public sealed class GmsaCompressor : nn.Module
 
     // Not a module field: the base is shared, never part of this module's state dict.
     private readonly BaseModel _base;
+    private readonly CompressedAnswering _answering;
 
     private sealed record BaseModel(CausalLM Lm);
 
@@ -47,6 +46,7 @@ public sealed class GmsaCompressor : nn.Module
         }
         RegisterComponents();
         Fingerprint = ComputeFingerprint();
+        _answering = new CompressedAnswering(this);
     }
 
     /// <summary>The base decoder (not owned).</summary>
@@ -309,71 +309,13 @@ public sealed class GmsaCompressor : nn.Module
     /// answer prefix), token ids, stop reason, prompt tokens and time. Null <paramref name="options"/> means
     /// <see cref="DefaultAnswerOptions"/>. The work, the soft tokens' prefill included, runs on a worker thread, and
     /// waiting for another question on the same context blocks no thread.</summary>
-    public async Task<GenerationResult> AnswerAsync(CompressedContext context, string question, GenerationOptions? options = null, CancellationToken cancellationToken = default)
-    {
-        (HfTokenizer tokenizer, IReadOnlyList<int> prompt, GenerationOptions checkedOptions) = PrepareQuestion(context, question, options);
-        return await Task.Run(async () =>
-        {
-            await context.EnterAsync(cancellationToken).ConfigureAwait(false);
-            try
-            {
-                GenerationResult result = await TextGeneration.CollectAsync(tokenizer, AnswerTokensEntered(context, prompt, checkedOptions, cancellationToken),
-                    context.SoftTokenCount + prompt.Count, checkedOptions, cancellationToken).ConfigureAwait(false);
-                return result with { Text = AnswerPrefix.Strip(result.Text, Config.AnswerPrefix) };
-            }
-            finally
-            {
-                context.Exit();
-            }
-        }, cancellationToken).ConfigureAwait(false);
-    }
+    public Task<GenerationResult> AnswerAsync(CompressedContext context, string question, GenerationOptions? options = null, CancellationToken cancellationToken = default) =>
+        _answering.AnswerAsync(context, question, options, cancellationToken);
 
     /// <summary>Streams the answer to <paramref name="question"/> piece by piece (without the checkpoint's answer
     /// prefix). Tokens are generated on a worker thread and handed over as they come.</summary>
-    public async IAsyncEnumerable<string> StreamAnswerAsync(CompressedContext context, string question, GenerationOptions? options = null,
-        [EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        (HfTokenizer tokenizer, IReadOnlyList<int> prompt, GenerationOptions checkedOptions) = PrepareQuestion(context, question, options);
-        var pieces = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        Task producer = Task.Run(async () =>
-        {
-            try
-            {
-                await context.EnterAsync(stop.Token).ConfigureAwait(false);
-                try
-                {
-                    var text = TextGeneration.DetokenizeAsync(tokenizer, AnswerTokensEntered(context, prompt, checkedOptions, stop.Token), checkedOptions, _ => { }, stop.Token);
-                    await foreach (string piece in AnswerPrefix.Strip(text, Config.AnswerPrefix).ConfigureAwait(false))
-                    {
-                        pieces.Writer.TryWrite(piece);
-                    }
-                }
-                finally
-                {
-                    context.Exit();
-                }
-                pieces.Writer.Complete();
-            }
-            catch (Exception e)
-            {
-                pieces.Writer.Complete(e);
-            }
-        }, CancellationToken.None);
-        try
-        {
-            await foreach (string piece in pieces.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
-            {
-                yield return piece;
-            }
-        }
-        finally
-        {
-            // A consumer that stops early (or fails) ends the generation; the context is free again once it has.
-            stop.Cancel();
-            await producer.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        }
-    }
+    public IAsyncEnumerable<string> StreamAnswerAsync(CompressedContext context, string question, GenerationOptions? options = null, CancellationToken cancellationToken = default) =>
+        _answering.StreamAnswerAsync(context, question, options, cancellationToken);
 
     /// <summary>
     /// The token-level answer loop: the decoder reads [soft tokens][prompt] with the KEFT adapters. The soft
@@ -381,87 +323,11 @@ public sealed class GmsaCompressor : nn.Module
     /// further question costs only its own tokens and the answer. Questions on one context run one at a time:
     /// this synchronous form blocks its thread while another question holds the context; the async methods do not.
     /// </summary>
-    public IEnumerable<int> AnswerTokens(CompressedContext context, IReadOnlyList<int> promptIds, GenerationOptions options, CancellationToken cancellationToken = default)
-    {
-        CheckAnswerable(context, promptIds, options);
-        return AnswerTokensLocked(context, promptIds, options, cancellationToken);
-    }
+    public IEnumerable<int> AnswerTokens(CompressedContext context, IReadOnlyList<int> promptIds, GenerationOptions options, CancellationToken cancellationToken = default) =>
+        _answering.AnswerTokens(context, promptIds, options, cancellationToken);
 
-    private IEnumerable<int> AnswerTokensLocked(CompressedContext context, IReadOnlyList<int> promptIds, GenerationOptions options, CancellationToken cancellationToken)
-    {
-        context.Enter(cancellationToken);
-        try
-        {
-            foreach (int id in AnswerTokensEntered(context, promptIds, options, cancellationToken))
-            {
-                yield return id;
-            }
-        }
-        finally
-        {
-            context.Exit();
-        }
-    }
-
-    // The answer loop proper: the decode loop, fed with the soft tokens' cache (prefilled on the first step, inside the
-    // caller's hold on the context). As in the reference (generation from input embeddings), the repetition penalty
-    // counts generated tokens only.
-    private IEnumerable<int> AnswerTokensEntered(CompressedContext context, IReadOnlyList<int> promptIds, GenerationOptions options, CancellationToken cancellationToken)
-    {
-        foreach (int id in TokenGenerator.Decode(Model, SoftTokenCache(context), promptIds, history: [], options, keft_lora, cancellationToken))
-        {
-            yield return id;
-        }
-    }
-
-    // The decoder cache holds a prefix of the soft tokens (an extended context starts with the earlier one's),
-    // all of them, or all of them followed by the previous question: this leaves exactly the soft tokens.
-    private KvCache SoftTokenCache(CompressedContext context)
-    {
-        KvCache cache = context.DecoderCache ??= Model.NewCache();
-        if (cache.Length >= context.SoftTokenCount)
-        {
-            cache.Truncate(context.SoftTokenCount);
-            return cache;
-        }
-        using var scope = NewDisposeScope();
-        using var noGrad = no_grad();
-        Tensor missing = context.HeldSoftTokens.narrow(0, cache.Length, context.SoftTokenCount - cache.Length);
-        Model.HiddenStates(inputEmbeddings: missing.unsqueeze(0), cache: cache, adapters: keft_lora);
-        return cache;
-    }
-
-    private (HfTokenizer Tokenizer, IReadOnlyList<int> Prompt, GenerationOptions Options) PrepareQuestion(CompressedContext context, string question, GenerationOptions? options)
-    {
-        ArgumentNullException.ThrowIfNull(context);
-        options ??= DefaultAnswerOptions;
-        HfTokenizer tokenizer = RequireTokenizer();
-        IReadOnlyList<int> prompt = QuestionTokens(tokenizer, question);
-        CheckAnswerable(context, prompt, options);
-        return (tokenizer, prompt, options);
-    }
-
-    private void CheckAnswerable(CompressedContext context, IReadOnlyList<int> promptIds, GenerationOptions options)
-    {
-        ArgumentNullException.ThrowIfNull(context);
-        ArgumentNullException.ThrowIfNull(promptIds);
-        ArgumentNullException.ThrowIfNull(options);
-        CheckCompatible(context);
-        if (promptIds.Count == 0)
-        {
-            throw new ArgumentException("The question has no tokens.", nameof(promptIds));
-        }
-        options.Validate();
-        long needed = (long)context.SoftTokenCount + promptIds.Count + options.MaxNewTokens;
-        if (needed > Model.Config.MaxPositionEmbeddings)
-        {
-            throw new ArgumentException(
-                $"{context.SoftTokenCount} soft tokens + {promptIds.Count} question tokens + {options.MaxNewTokens} new tokens = {needed} positions, " +
-                $"more than the decoder's {Model.Config.MaxPositionEmbeddings}.");
-        }
-    }
-
-    private void CheckCompatible(CompressedContext context)
+    /// <summary>Throws unless <paramref name="context"/> was made by this compressor's weights and fits its decoder.</summary>
+    internal void CheckCompatible(CompressedContext context)
     {
         if (context.BaseFingerprint != Config.BaseFingerprint || context.GmsaFingerprint != Fingerprint)
         {
@@ -475,16 +341,6 @@ public sealed class GmsaCompressor : nn.Module
         }
     }
 
-    private IReadOnlyList<int> QuestionTokens(HfTokenizer tokenizer, string question)
-    {
-        ArgumentNullException.ThrowIfNull(question);
-        if (string.IsNullOrWhiteSpace(question))
-        {
-            throw new ArgumentException("The question is empty.", nameof(question));
-        }
-        return tokenizer.Encode(Config.Prompts.QuestionPrompt(question), addBos: false);
-    }
-
     private IReadOnlyList<int> DocumentTokens(string text, string parameter)
     {
         ArgumentNullException.ThrowIfNull(text, parameter);
@@ -495,7 +351,7 @@ public sealed class GmsaCompressor : nn.Module
         return RequireTokenizer().Encode(text, addBos: false);
     }
 
-    private HfTokenizer RequireTokenizer() => Model.Tokenizer
+    internal HfTokenizer RequireTokenizer() => Model.Tokenizer
         ?? throw new InvalidOperationException("The base model folder has no tokenizer, so only token ids can be compressed (use CompressTokens and AnswerTokens).");
 
     private void CheckCompressible(int tokenCount, int rate, int window)

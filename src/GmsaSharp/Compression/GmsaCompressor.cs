@@ -148,15 +148,18 @@ public sealed class GmsaCompressor : nn.Module
             .MoveToOuterDisposeScope();
     }
 
-    /// <summary>Soft tokens [batch, m, hidden] and their mask for a batch of single-window contexts [batch, L]
-    /// (the autoencoder training path; differentiable): the steps of <see cref="AlignedWindows"/> with one context
-    /// per row, its padding masked.</summary>
-    internal (Tensor SoftTokens, Tensor Mask) SoftTokens(Tensor tokenIds, Tensor? mask, int rate)
+    /// <summary>Soft tokens [m, hidden] of one autoencoder context (differentiable): the soft-token core with the
+    /// whole context as one window, as the autoencoder stage has always read it (its contexts are bounded by its
+    /// own token limit, not by <see cref="GmsaConfig.WindowSize"/>). One context per call, as the stage computes its
+    /// micro-batch sample by sample: a padded many-context form would be a second encode/merge/LSA path with no caller.
+    /// For one full window the core does exactly what that form did for a row without padding (same ids, no mask,
+    /// no-op cut and concatenation), so soft tokens and gradients are bit-identical to it.</summary>
+    internal Tensor AutoencoderSoftTokens(IReadOnlyList<int> contextIds, int rate)
     {
+        CheckCompressible(contextIds.Count, rate, contextIds.Count);
         using var scope = NewDisposeScope();
-        (Tensor merged, Tensor mergedMask) = GroupMerging.Merge(Encode(tokenIds, mask), mask, rate);
-        Tensor soft = lsa.Forward(merged, mergedMask);
-        return (soft.MoveToOuterDisposeScope(), mergedMask.MoveToOuterDisposeScope());
+        return AlignedWindows(contextIds, rate, window: contextIds.Count, windowsPerBatch: 1, lsaCache: null, windowsDone: null, CancellationToken.None)
+            .MoveToOuterDisposeScope();
     }
 
     /// <summary>Soft tokens [m, hidden] of one context of any length, computed as <see cref="CompressTokens"/> computes
@@ -376,7 +379,7 @@ public sealed class GmsaCompressor : nn.Module
         }
     }
 
-    // The soft-token core behind compression, extension and training on answers: the windows of `tokenIds` are
+    // The soft-token core behind compression, extension, autoencoder training and training on answers: the windows of `tokenIds` are
     // encoded `windowsPerBatch` at a time and group-merged separately, then aligned by one LSA pass after the soft
     // tokens `lsaCache` holds (null: none). Runs in the caller's dispose scope and grad mode; `windowsDone` hears
     // (windows done, windows) before the first batch and after each.

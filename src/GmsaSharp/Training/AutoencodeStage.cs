@@ -74,8 +74,7 @@ public sealed class AutoencodeStage : CompressorStage, ITrainingStage
         return BatchLoss(index, batchSize, position =>
         {
             int[] context = _contexts[_sampler.At(position)];
-            Tensor ids = tensor(context.Select(id => (long)id).ToArray(), dtype: ScalarType.Int64).unsqueeze(0).to(Lm.Device);
-            (Tensor soft, _) = Compressor.SoftTokens(ids, null, RateAt(seed, position));
+            Tensor soft = Compressor.AutoencoderSoftTokens(context, RateAt(seed, position)).unsqueeze(0);
             Tensor prefix = cat([soft, Lm.Embed(instruction)], 1);
             return (DecoderLoss.TargetAfterPrefix(Lm, prefix, [.. context, _eos], adapters: null), context.Length + 1);
         });

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Version 7 of the default pair: version 6 (w1, w1-gmsa) taught to read long documents (8-40 people, up to
+# ~4,000 tokens) of world 22, whose employer cities are drawn per person. Every stage resumes from its checkpoint
+# when run again. Run after recipes/fresh-worlds.sh, which generates the documents (w22-long, w21-mid).
+# Usage (from the repository root, with gmsa built): models/bio-small/recipes/long-docs.sh WORK_DIR
+set -euo pipefail
+repo="$(pwd)"
+work="${1:?usage: long-docs.sh WORK_DIR}"
+cd "$work"
+gmsa() { dotnet "$repo/src/GmsaSharp.Cli/bin/Release/net10.0/gmsa.dll" "$@"; }
+resume() { [ -d "$1/checkpoint" ] && echo --resume || true; }
+qa_layout=(--question-template $'Question: {question}\nAnswer:' --answer-prefix ' ')
+
+# l1: the reader on whole long documents, all 24 questions of each packed after it (one document per sequence;
+# the longest fit in 4,608 positions, the base's max_position_embeddings). 400 steps x 4 = about one epoch.
+gmsa train qa --model w1 --data w22-long/train/qa.jsonl "${qa_layout[@]}" --batch-size 4 --warmup 20 --lr 3e-4 --decay cosine \
+  --checkpoint-every 25 --log-every 5 --seq-len 4608 --steps 400 --seed 22 --out l1 $(resume l1)
+# l1-gmsa: version 6's compressor carried over to l1, KEFT training the compressor too, on long documents and as
+# many medium ones (the first 1,500 of w21-mid), so that neither size is forgotten.
+[ -f l1-keft-mix.jsonl ] || { cat w22-long/train/qa.jsonl; head -n 24000 w21-mid/train/qa.jsonl; } > l1-keft-mix.jsonl
+gmsa train keft --model l1 --gmsa w1-gmsa --adopt-base --data l1-keft-mix.jsonl --rates 4,8 --questions-per-context 8 \
+  --keft-rank 64 --keft-alpha 64 --keft-dropout 0.05 --train-compressor \
+  --steps 250 --lr 5e-4 --warmup 20 --batch-size 4 --seed 22 --checkpoint-every 25 --log-every 5 --out l1-gmsa $(resume l1-gmsa)
+# Answers end at the newline that ends each training answer (see fresh-worlds.sh).
+python3 - l1-gmsa/gmsa_config.json <<'PY'
+import json, sys
+config = json.load(open(sys.argv[1], encoding="utf-8"))
+config.update(answer_stop_strings=["\n"], answer_max_new_tokens=32)
+json.dump(config, open(sys.argv[1], "w", encoding="utf-8"), indent=2)
+PY

@@ -18,7 +18,7 @@ public sealed class BundledModelTests
     private static string Folder => RepositoryFolder.Find(Path.Combine("models", "bio-small"), Path.Combine("gmsa", GmsaConfig.FileName));
 
     [Fact]
-    public async Task TheBundledModelCompressesTheSampleDocumentAcrossWindowsAndAnswers()
+    public async Task TheBundledModelCompressesTheLongSampleDocumentAcrossWindowsAndAnswers()
     {
         using var lm = CausalLM.FromPretrained(Path.Combine(Folder, "base"), new ComputeOptions { Device = "cpu" });
         using var compressor = GmsaCompressor.FromPretrained(Path.Combine(Folder, "gmsa"), lm);
@@ -29,28 +29,34 @@ public sealed class BundledModelTests
         GenerationResult answer = await compressor.AnswerAsync(context, question, new GenerationOptions { MaxNewTokens = 16, StopStrings = ["\n"] });
 
         Assert.Equal(new[] { 4, 8 }, compressor.Config.TrainedRates);
-        Assert.True(context.Windows > 1, "the sample document must exercise windowed compression");
+        // The sample is a long document (issue "Default model v6": at least 2,500 tokens, five or more windows).
+        Assert.True(context.SourceTokens >= 2500, $"the sample document has {context.SourceTokens} tokens; it must be a long one");
+        Assert.True(context.Windows >= 5, $"the sample document spans {context.Windows} encoder windows; it must exercise long windowed compression");
         Assert.Equal(CompressedContext.SoftTokenCountFor(context.SourceTokens, compressor.Config.WindowSize, 4), context.SoftTokenCount);
-        // The README's first sample answer: Rachel Gemma Falk "earned a degree in Civil Engineering" (sample-document.txt).
-        Assert.Equal("What was Rachel Gemma Falk's major?", question);
-        Assert.Equal("Civil Engineering", answer.Text.Trim());
+        // The README's first sample answer: Iris Claudia Goodwin "studied at Riverbend University" (sample-document.txt).
+        Assert.Equal("At which university was Iris Claudia Goodwin educated?", question);
+        Assert.Equal("Riverbend University", answer.Text.Trim());
     }
 
     /// <summary>
     /// 40 held-out questions about documents of a world no training step used (world 41 of build.sh), one per
-    /// test document, answered from compressed context. Measured on these files (MODEL_CARD.md): 50% at 4x and
-    /// 47.5% at 8x (full prompt 87.5%, truncation to the same budgets 17.5% / 7.5%). The floors are far above
-    /// chance (an answer is one specific name, city, date or subject among hundreds), above truncation to the
-    /// same budget, and 17-20 points below the measured values, so only a real regression fails.
+    /// test document, answered from compressed context: medium documents (3-10 people, heldout-qa.jsonl) and long
+    /// ones (8-40 people, ~2,300 tokens, heldout-long-qa.jsonl). Measured on these files (MODEL_CARD.md, truncation
+    /// to the same budgets in brackets): medium 52.5% at 4x and 47.5% at 8x (20% / 7.5%), long 67.5% and 67.5%
+    /// (22.5% / 15%). The floors are far above chance (an answer is one specific name, city, date or subject among
+    /// hundreds), above truncation to the same budget, and 17.5 points below the measured values, so only a real
+    /// regression fails.
     /// </summary>
     [Theory]
-    [InlineData(4, 30)]
-    [InlineData(8, 30)]
-    public async Task ThePairAnswersHeldOutQuestionsFromCompressedContextWellAboveChance(int rate, double floor)
+    [InlineData("heldout-qa.jsonl", 4, 35)]
+    [InlineData("heldout-qa.jsonl", 8, 30)]
+    [InlineData("heldout-long-qa.jsonl", 4, 50)]
+    [InlineData("heldout-long-qa.jsonl", 8, 50)]
+    public async Task ThePairAnswersHeldOutQuestionsFromCompressedContextWellAboveChance(string file, int rate, double floor)
     {
         using var lm = CausalLM.FromPretrained(Path.Combine(Folder, "base"), new ComputeOptions { Device = "cpu" });
         using var compressor = GmsaCompressor.FromPretrained(Path.Combine(Folder, "gmsa"), lm);
-        IReadOnlyList<GmsaSample> samples = GmsaJsonl.Read(Path.Combine(Folder, "heldout-qa.jsonl"), requireQa: true);
+        IReadOnlyList<GmsaSample> samples = GmsaJsonl.Read(Path.Combine(Folder, file), requireQa: true);
         var options = new GenerationOptions { MaxNewTokens = 16, StopStrings = ["\n"] };
 
         var answered = new List<(string Prediction, IReadOnlyList<string> Golds)>();
@@ -62,6 +68,30 @@ public sealed class BundledModelTests
         QaScores scores = QaScores.Average(answered);
 
         Assert.Equal(40, samples.Count);
-        Assert.True(scores.Accuracy >= floor, $"models/bio-small: accuracy {scores.Accuracy:F1}% from {rate}x-compressed context is below the floor of {floor}%");
+        Assert.True(scores.Accuracy >= floor, $"models/bio-small: accuracy {scores.Accuracy:F1}% on {file} from {rate}x-compressed context is below the floor of {floor}%");
+    }
+
+    /// <summary>
+    /// The base reads long documents from the full prompt: the 40 long held-out questions (documents of 2,300 tokens
+    /// on average, up to ~4,000), measured 72.5% (MODEL_CARD.md); version 6, which never trained on such lengths,
+    /// answered 32% of 200 questions about such documents (build.sh step 7). The floor sits 17.5 points below.
+    /// </summary>
+    [Fact]
+    public async Task TheBaseReadsLongHeldOutDocumentsFromTheFullPrompt()
+    {
+        using var lm = CausalLM.FromPretrained(Path.Combine(Folder, "base"), new ComputeOptions { Device = "cpu" });
+        using var compressor = GmsaCompressor.FromPretrained(Path.Combine(Folder, "gmsa"), lm);
+        var baseline = new FullPromptBaseline(lm, compressor.Config.Prompts);
+        IReadOnlyList<GmsaSample> samples = GmsaJsonl.Read(Path.Combine(Folder, "heldout-long-qa.jsonl"), requireQa: true);
+        var options = new GenerationOptions { MaxNewTokens = 16, StopStrings = ["\n"] };
+
+        var answered = new List<(string Prediction, IReadOnlyList<string> Golds)>();
+        foreach (GmsaSample sample in samples)
+        {
+            answered.Add(((await baseline.AnswerAsync(sample.Input, sample.Prompt!, options)).Text, sample.Answers));
+        }
+        QaScores scores = QaScores.Average(answered);
+
+        Assert.True(scores.Accuracy >= 55, $"models/bio-small: full-prompt accuracy {scores.Accuracy:F1}% on heldout-long-qa.jsonl is below the floor of 55%");
     }
 }

@@ -103,7 +103,10 @@ rows = [json.loads(line) for line in open(sys.argv[1], encoding="utf-8")]
 chosen = min(range(0, len(rows), 24), key=lambda i: abs(len(rows[i]["input"]) - 12000))
 open("sample-document.txt", "w", encoding="utf-8").write(rows[chosen]["input"])
 open("sample-questions.txt", "w", encoding="utf-8").write("".join(rows[chosen + q]["prompt"] + "\n" for q in (0, 4, 8, 16)))
+open("sample-qa.jsonl", "w", encoding="utf-8").write("".join(json.dumps(row) + "\n" for row in rows[chosen:chosen + 24]))
 PY
+#    All 24 questions of the sample document (the README's "12 of its 24" from the full prompt and from 4x).
+gmsa eval --model l1 --gmsa l1-gmsa --data sample-qa.jsonl --rates 4 --max-new-tokens 16 --stop $'\n' --out l1-eval-sample
 #    Version 6 (w1, w1-gmsa) on the same sets, for the card's comparison.
 for set in w31-long w41-long w41-mid w42-mid; do
   gmsa eval --model w1 --gmsa w1-gmsa --data "$set-200.jsonl" "${qa_eval[@]}" --out "w1-eval-$set"

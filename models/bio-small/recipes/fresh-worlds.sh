@@ -42,11 +42,5 @@ gmsa train qa --model "$m9" --data w1-mix.jsonl "${qa_layout[@]}" --batch-size 1
 gmsa train keft --model w1 --gmsa "$mid9_gmsa" --adopt-base --data w21-mid/train/qa.jsonl --rates 4,8 --questions-per-context 8 \
   --keft-rank 64 --keft-alpha 64 --keft-dropout 0.05 --train-compressor \
   --steps 700 --lr 5e-4 --warmup 30 --batch-size 4 --seed 21 --checkpoint-every 100 --log-every 25 --out w1-gmsa $(resume w1-gmsa)
-# Answers end at the newline that ends each answer in KEFT's packed sequences; the longest training answer (a date)
-# is about 10 tokens, so 32 leaves room without letting a runaway answer go on.
-python3 - w1-gmsa/gmsa_config.json <<'PY'
-import json, sys
-config = json.load(open(sys.argv[1], encoding="utf-8"))
-config.update(answer_stop_strings=["\n"], answer_max_new_tokens=32)
-json.dump(config, open(sys.argv[1], "w", encoding="utf-8"), indent=2)
-PY
+# Answers stop at a newline, after at most 32 tokens (answer_defaults.py says why).
+python3 "$repo/models/bio-small/recipes/answer_defaults.py" w1-gmsa/gmsa_config.json

@@ -21,10 +21,5 @@ gmsa train qa --model w1 --data w22-long/train/qa.jsonl "${qa_layout[@]}" --batc
 gmsa train keft --model l1 --gmsa w1-gmsa --adopt-base --data l1-keft-mix.jsonl --rates 4,8 --questions-per-context 8 \
   --keft-rank 64 --keft-alpha 64 --keft-dropout 0.05 --train-compressor \
   --steps 250 --lr 5e-4 --warmup 20 --batch-size 4 --seed 22 --checkpoint-every 25 --log-every 5 --out l1-gmsa $(resume l1-gmsa)
-# Answers end at the newline that ends each training answer (see fresh-worlds.sh).
-python3 - l1-gmsa/gmsa_config.json <<'PY'
-import json, sys
-config = json.load(open(sys.argv[1], encoding="utf-8"))
-config.update(answer_stop_strings=["\n"], answer_max_new_tokens=32)
-json.dump(config, open(sys.argv[1], "w", encoding="utf-8"), indent=2)
-PY
+# Answers stop at a newline, after at most 32 tokens (answer_defaults.py says why).
+python3 "$repo/models/bio-small/recipes/answer_defaults.py" l1-gmsa/gmsa_config.json

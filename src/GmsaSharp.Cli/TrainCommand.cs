@@ -159,6 +159,11 @@ internal static class TrainCommand
         {
             Description = "Also train the compressor (encoder LoRA and LSA) on the answers; the paper keeps it frozen.",
         };
+        var autoencodeWeight = new Option<double>("--autoencode-weight")
+        {
+            Description = "With --train-compressor: each micro-batch also restates one window of its first document from its soft tokens (as `train autoencode` does), that loss times this weight added to the answers' (0 = off).",
+            DefaultValueFactory = _ => 0,
+        };
         var perContext = new Option<int>("--questions-per-context")
         {
             Description = "Consecutive questions about one context trained after a single compression of it (the paper: 1); more makes each compression pay for several answers.",
@@ -169,11 +174,16 @@ internal static class TrainCommand
             Description = "The --gmsa checkpoint was trained on an earlier version of --model (same shape, before further fine-tuning): continue from its weights on --model, which becomes its base.",
         };
         var command = new Command("keft", "GMSA stage 2 (Knowledge Extraction Fine-Tuning): train LoRA on the decoder (the paper: its q/k/v) to answer from soft tokens.")
-            { model, gmsa, data, rates, rank, alpha, dropout, targets, trainCompressor, perContext, adoptBase };
+            { model, gmsa, data, rates, rank, alpha, dropout, targets, trainCompressor, autoencodeWeight, perContext, adoptBase };
         training.AddTo(command);
         training.SetAction(command, (result, run) =>
         {
             // Checked before the model loads, so a typo costs no loading time.
+            double restate = result.GetValue(autoencodeWeight);
+            if (!double.IsFinite(restate) || restate < 0 || (restate > 0 && !result.GetValue(trainCompressor)))
+            {
+                throw new ArgumentException($"--autoencode-weight must be a number >= 0, and above 0 only with --train-compressor, got {restate}{(result.GetValue(trainCompressor) ? "" : " without --train-compressor")}.");
+            }
             var keft = new LoraSettings(result.GetValue(rank), result.GetValue(alpha), result.GetValue(dropout), ParseTargets(result.GetValue(targets)!));
             try
             {
@@ -190,8 +200,11 @@ internal static class TrainCommand
                 ? GmsaCompressor.FromPretrainedForNewBase(start, lm)
                 : GmsaCompressor.FromPretrained(start, lm);
             int questions = result.GetValue(perContext) is >= 1 and var n ? n : throw new ArgumentException($"--questions-per-context must be at least 1, got {result.GetValue(perContext)}.");
-            var stage = new KeftStage(compressor, GmsaJsonl.Read(result.GetValue(data)!, requireQa: true), OptionValues.PositiveIntegers(result.GetValue(rates)!, "--rates"), keft, run.Options.Seed, questions, result.GetValue(trainCompressor));
-            Console.WriteLine($"keft: {stage.Report}; {stage.Sequences:N0} sequences; trains {(result.GetValue(trainCompressor) ? "the KEFT adapters, the encoder LoRA and LSA" : "the KEFT adapters (compressor frozen)")}; {lm.Environment.Describe()}");
+            var stage = new KeftStage(compressor, GmsaJsonl.Read(result.GetValue(data)!, requireQa: true), OptionValues.PositiveIntegers(result.GetValue(rates)!, "--rates"), keft, run.Options.Seed, questions, result.GetValue(trainCompressor), restate);
+            string trains = !result.GetValue(trainCompressor) ? "the KEFT adapters (compressor frozen)"
+                : restate > 0 ? $"the KEFT adapters, the encoder LoRA and LSA, with restatement weighted {restate}"
+                : "the KEFT adapters, the encoder LoRA and LSA";
+            Console.WriteLine($"keft: {stage.Report}; {stage.Sequences:N0} sequences; trains {trains}; {lm.Environment.Describe()}");
             return run.Train(stage);
         });
         return command;

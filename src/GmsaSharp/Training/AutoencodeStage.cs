@@ -70,14 +70,8 @@ public sealed class AutoencodeStage : CompressorStage, ITrainingStage
     /// <inheritdoc/>
     public (Tensor Loss, long Tokens) MicroBatchLoss(long index, int batchSize, long seed)
     {
-        Tensor instruction = tensor(_instruction.Select(id => (long)id).ToArray(), dtype: ScalarType.Int64).unsqueeze(0);
-        return BatchLoss(index, batchSize, position =>
-        {
-            int[] context = _contexts[_sampler.At(position)];
-            Tensor soft = Compressor.AutoencoderSoftTokens(context, RateAt(seed, position)).unsqueeze(0);
-            Tensor prefix = cat([soft, Lm.Embed(instruction)], 1);
-            return (DecoderLoss.TargetAfterPrefix(Lm, prefix, [.. context, _eos], adapters: null), context.Length + 1);
-        });
+        Tensor instruction = InstructionTensor(_instruction);
+        return BatchLoss(index, batchSize, position => RestatementLoss(_contexts[_sampler.At(position)], RateAt(seed, position), instruction, _eos));
     }
 
     /// <inheritdoc/>

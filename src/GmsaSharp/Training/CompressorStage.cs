@@ -63,6 +63,20 @@ public abstract class CompressorStage
         return (total! / tokens, tokens);
     }
 
+    /// <summary>The summed loss of restating <paramref name="context"/> (one encoder window) from its soft tokens at
+    /// <paramref name="rate"/>: the decoder, without adapters, reads [soft tokens][<paramref name="instruction"/>] and
+    /// must produce the context, then <paramref name="eos"/>; with the number of tokens predicted.</summary>
+    private protected (Tensor SummedLoss, long Tokens) RestatementLoss(int[] context, int rate, Tensor instruction, int eos)
+    {
+        Tensor soft = Compressor.AutoencoderSoftTokens(context, rate).unsqueeze(0);
+        Tensor prefix = cat([soft, Lm.Embed(instruction)], 1);
+        return (DecoderLoss.TargetAfterPrefix(Lm, prefix, [.. context, eos], adapters: null), context.Length + 1);
+    }
+
+    /// <summary>The autoencoding instruction's token ids as a [1, n] tensor.</summary>
+    private protected Tensor InstructionTensor(IReadOnlyList<int> instruction) =>
+        tensor(instruction.Select(id => (long)id).ToArray(), dtype: ScalarType.Int64).unsqueeze(0);
+
     /// <summary>Records the rates and writes the GMSA checkpoint folder.</summary>
     public void SaveArtifact(string directory)
     {

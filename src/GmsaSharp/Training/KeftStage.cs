@@ -1,3 +1,4 @@
+using System.Globalization;
 using GmsaSharp.Compression;
 using GmsaSharp.Data;
 using GmsaSharp.Models;
@@ -15,27 +16,57 @@ namespace GmsaSharp.Training;
 /// trains the encoder LoRA and the LSA blocks, so the soft tokens can learn to carry what questions ask. With
 /// <c>questionsPerContext</c> above 1, consecutive questions about the same context share one compression:
 /// [soft tokens][prompt(q1) a1\n prompt(q2) a2 ... EOS], loss on every answer (the paper's layout is 1).
+/// With <c>autoencodeWeight</c> above 0 (only with <c>trainCompressor</c>), each micro-batch also restates one
+/// encoder window of its first context, as the autoencoding stage does, and adds that loss (mean per token) times
+/// the weight to the answers' mean loss: answers alone teach the soft tokens to carry what questions ask about,
+/// and lose what the decoder needs to restate a document, digits among it.
 /// </summary>
 public sealed class KeftStage : CompressorStage, ITrainingStage
 {
     private readonly List<(int[] Context, int[] Tokens, bool[] Trained)> _samples = [];
     private readonly EpochSampler _sampler;
     private readonly bool _trainCompressor;
+    private readonly double _autoencodeWeight;
+    private readonly IReadOnlyList<int> _instruction = [];
+    private readonly int _eos;
 
     /// <summary>Prepares QA <paramref name="samples"/>; adds KEFT adapters with <paramref name="keft"/> unless the compressor
     /// has them (then <paramref name="keft"/> must match theirs). <paramref name="trainCompressor"/> also trains the encoder
-    /// LoRA and the LSA blocks on the answers.</summary>
+    /// LoRA and the LSA blocks on the answers; <paramref name="autoencodeWeight"/> (with it) weighs a restatement loss beside them.</summary>
     public KeftStage(GmsaCompressor compressor, IReadOnlyList<GmsaSample> samples, IReadOnlyList<int> rates, LoraSettings keft, long seed, int questionsPerContext = 1,
-        bool trainCompressor = false)
+        bool trainCompressor = false, double autoencodeWeight = 0)
         : base(compressor, rates, KeftParameters(compressor, keft, seed, trainCompressor))
     {
         _trainCompressor = trainCompressor;
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(questionsPerContext);
+        if (!double.IsFinite(autoencodeWeight) || autoencodeWeight < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(autoencodeWeight), autoencodeWeight, "The autoencoding weight must be a finite number >= 0.");
+        }
+        if (autoencodeWeight > 0 && !trainCompressor)
+        {
+            throw new ArgumentException(
+                $"An autoencoding weight ({autoencodeWeight}) trains the compressor on restating its windows, so it needs trainCompressor; the frozen compressor would learn nothing from it.", nameof(autoencodeWeight));
+        }
+        _autoencodeWeight = autoencodeWeight;
         // Until the trainer sets training mode: no dropout in the encoder LoRA while it makes soft tokens (a frozen
         // compressor stays so; SetTraining switches it only with trainCompressor).
         compressor.eval();
         var tokenizer = Lm.Tokenizer ?? throw new InvalidOperationException("KEFT needs the base model's tokenizer.");
         int eos = Lm.EosTokenIds.Count > 0 ? Lm.EosTokenIds.Min() : throw new InvalidOperationException("KEFT needs an EOS token.");
+        _eos = eos;
+        if (autoencodeWeight > 0)
+        {
+            _instruction = tokenizer.Encode(compressor.Config.Prompts.AutoencodeInstruction, addBos: false);
+            // The decoder must hold [soft tokens][instruction][a whole window][EOS] at the lowest rate.
+            int window = compressor.Config.WindowSize;
+            int needed = GroupMerging.Count(window, Rates[0]) + _instruction.Count + window + 1;
+            if (needed > Lm.Config.MaxPositionEmbeddings)
+            {
+                throw new ArgumentException(
+                    $"Restating a {window}-token window at rate {Rates[0]} takes {needed} positions; the base model has {Lm.Config.MaxPositionEmbeddings}.", nameof(autoencodeWeight));
+            }
+        }
         var packer = new QaPacker(tokenizer, compressor.Config.Prompts, eos);
         int rejected = 0;
         foreach ((string text, GmsaSample[] questions) in QaPacker.GroupByContext(samples))
@@ -64,13 +95,32 @@ public sealed class KeftStage : CompressorStage, ITrainingStage
     public DataReport Report { get; }
 
     /// <inheritdoc/>
-    public string Name => _trainCompressor ? "keft+compressor" : "keft";
+    public string Name => _autoencodeWeight > 0
+        ? "keft+compressor+autoencode=" + _autoencodeWeight.ToString(CultureInfo.InvariantCulture)
+        : _trainCompressor ? "keft+compressor" : "keft";
 
     /// <inheritdoc/>
     public IReadOnlyList<(string Name, Parameter Parameter)> TrainableParameters => Trainable;
 
     /// <inheritdoc/>
-    public (Tensor Loss, long Tokens) MicroBatchLoss(long index, int batchSize, long seed) =>
+    public (Tensor Loss, long Tokens) MicroBatchLoss(long index, int batchSize, long seed)
+    {
+        (Tensor answers, long answerTokens) = AnswerLoss(index, batchSize, seed);
+        if (_autoencodeWeight == 0)
+        {
+            return (answers, answerTokens);
+        }
+        // One window of the micro-batch's first context, drawn (with its rate) from a stream of its own.
+        int[] context = _samples[_sampler.At(index * batchSize)].Context;
+        int window = Compressor.Config.WindowSize;
+        Random draw = EpochSampler.For(~seed, index);
+        int start = draw.Next((context.Length + window - 1) / window) * window;
+        int rate = Rates[draw.Next(Rates.Count)];
+        (Tensor restated, long restatedTokens) = RestatementLoss(context[start..Math.Min(context.Length, start + window)], rate, InstructionTensor(_instruction), _eos);
+        return (answers + _autoencodeWeight * (restated / restatedTokens), answerTokens + restatedTokens);
+    }
+
+    private (Tensor Loss, long Tokens) AnswerLoss(long index, int batchSize, long seed) =>
         BatchLoss(index, batchSize, position =>
         {
             (int[] context, int[] tokens, bool[] trained) = _samples[_sampler.At(position)];

@@ -42,6 +42,10 @@ public sealed class TrainAndEvalCliTests : IDisposable
             "--keft-rank", "4", "--keft-targets", "q_proj,v_proj,down_proj", "--train-compressor", "--questions-per-context", "2", "--steps", "2", "--out", P("gmsa"), .. common]));
         Ok(CliRunner.Run(["train", "keft", "--model", P("base"), "--gmsa", P("ae"), "--data", P("bio/train/qa.jsonl"), "--rates", "8",
             "--keft-rank", "2", "--steps", "1", "--out", P("gmsa-frozen"), .. common]));
+        var restating = CliRunner.Run(["train", "keft", "--model", P("base"), "--gmsa", P("ae"), "--data", P("bio/train/qa.jsonl"), "--rates", "4",
+            "--keft-rank", "2", "--train-compressor", "--autoencode-weight", "0.5", "--steps", "1", "--out", P("gmsa-restating"), .. common]);
+        Ok(restating);
+        Assert.Contains("with restatement weighted 0.5", restating.Out);
         // A compressor continues on its base after further fine-tuning ("qa" is "base" trained on): only when asked.
         string[] moveKeft = ["train", "keft", "--model", P("qa"), "--gmsa", P("gmsa"), "--data", P("bio/train/qa.jsonl"), "--rates", "4",
             "--keft-rank", "4", "--keft-targets", "q_proj,v_proj,down_proj", "--train-compressor", "--steps", "1", "--out", P("gmsa-moved"), .. common];
@@ -68,6 +72,14 @@ public sealed class TrainAndEvalCliTests : IDisposable
             "KEFT with --train-compressor left the encoder LoRA as autoencoding saved it");
         // Without it (the paper's KEFT), q/k/v adapters and the autoencoder's compressor unchanged.
         using var frozen = GmsaCompressor.FromPretrained(P("gmsa-frozen"), lm);
+        using (var restatingGmsa = GmsaCompressor.FromPretrained(P("gmsa-restating"), lm))
+        {
+            Assert.NotNull(restatingGmsa.KeftLora);
+        }
+        using (JsonDocument state = JsonDocument.Parse(File.ReadAllText(P("gmsa-restating/checkpoint/trainer_state.json"))))
+        {
+            Assert.Equal("keft+compressor+autoencode=0.5", state.RootElement.GetProperty("stage").GetString());
+        }
         Assert.Equal(LoraSettings.QueryKeyValue, frozen.Config.KeftLora!.Targets);
         Assert.True(frozen.EncoderLora.parameters().Zip(autoencoder.EncoderLora.parameters()).All(p => p.First.allclose(p.Second, rtol: 0, atol: 0)),
             "KEFT without --train-compressor changed the encoder LoRA");
@@ -203,6 +215,19 @@ public sealed class TrainAndEvalCliTests : IDisposable
     public void ABadKeftAdapterSettingNamesItsOption(string option, string value, string message)
     {
         var result = CliRunner.Run("train", "keft", "--model", "/nonexistent", "--gmsa", "g", "--data", "x.jsonl", "--steps", "1", "--out", P("o"), option, value);
+
+        Assert.Equal(2, result.Code);
+        Assert.Contains(message, result.Error);
+    }
+
+    [Theory]
+    [InlineData("-1", "--autoencode-weight must be a number >= 0, and above 0 only with --train-compressor, got -1", true)]
+    [InlineData("NaN", "--autoencode-weight must be a number >= 0, and above 0 only with --train-compressor, got NaN", true)]
+    [InlineData("0.5", "got 0.5 without --train-compressor", false)]
+    public void ABadAutoencodeWeightIsNamedBeforeAnyModelLoads(string weight, string message, bool trainCompressor)
+    {
+        string[] args = ["train", "keft", "--model", "/nonexistent", "--gmsa", "g", "--data", "x.jsonl", "--steps", "1", "--out", P("o"), "--autoencode-weight", weight];
+        var result = CliRunner.Run(trainCompressor ? [.. args, "--train-compressor"] : args);
 
         Assert.Equal(2, result.Code);
         Assert.Contains(message, result.Error);

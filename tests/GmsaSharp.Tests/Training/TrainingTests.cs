@@ -184,6 +184,64 @@ public sealed class TrainingTests : IDisposable
         Assert.Contains(streamed.SequenceTokens, s => s.SkipLast(1).Contains(eos));
     }
 
+    [Theory]
+    [InlineData(32)]
+    [InlineData(8)]
+    public void KeftAutoencodeWeightAddsTheWeightedRestatementOfOneWindow(int window)
+    {
+        using var lm = LoadModel();
+        using var compressor = GmsaCompressor.Create(lm, SmallGmsa with { WindowSize = window });
+        GmsaSample[] one = [QaSamples[0]];
+        var answers = new KeftStage(compressor, one, [4], SmallKeft, seed: 1, trainCompressor: true);
+        var both = new KeftStage(compressor, one, [4], SmallKeft, seed: 1, trainCompressor: true, autoencodeWeight: 0.5);
+        // The autoencoding stage's loss of every window of that context, each a sample of its own.
+        var restating = new AutoencodeStage(compressor, [new(QaSamples[0].Input, null, [], 1)], [4], maxContextTokens: window, OverlongPolicy.Window, seed: 1);
+        using var noGrad = no_grad();
+        int windows = restating.Report.Used;
+        Assert.Equal(window == 8 ? 2 : 1, windows);
+
+        for (long index = 0; index < 4; index++)
+        {
+            (Tensor answerLoss, long answerTokens) = answers.MicroBatchLoss(index, 1, seed: 3);
+            (Tensor total, long totalTokens) = both.MicroBatchLoss(index, 1, seed: 3);
+            var restatements = Enumerable.Range(0, windows).Select(i => restating.MicroBatchLoss(i, 1, seed: 3)).ToArray();
+            double added = total.item<float>() - answerLoss.item<float>();
+            // Exactly one window's mean restatement loss, times the weight; its tokens counted beside the answers'.
+            Assert.Contains(restatements, r => Math.Abs(added - 0.5 * r.Loss.item<float>()) < 1e-4 && totalTokens - answerTokens == r.Tokens);
+        }
+    }
+
+    [Fact]
+    public void KeftAutoencodeWeightMustBeFiniteNonNegativeAndTrainTheCompressor()
+    {
+        using var lm = LoadModel();
+        using var compressor = GmsaCompressor.Create(lm, SmallGmsa);
+
+        Assert.Equal("autoencodeWeight", Assert.Throws<ArgumentOutOfRangeException>(() => new KeftStage(compressor, QaSamples, [4], SmallKeft, seed: 1, trainCompressor: true, autoencodeWeight: -1)).ParamName);
+        Assert.Equal("autoencodeWeight", Assert.Throws<ArgumentOutOfRangeException>(() => new KeftStage(compressor, QaSamples, [4], SmallKeft, seed: 1, trainCompressor: true, autoencodeWeight: double.NaN)).ParamName);
+        var frozen = Assert.Throws<ArgumentException>(() => new KeftStage(compressor, QaSamples, [4], SmallKeft, seed: 1, autoencodeWeight: 0.5));
+        Assert.Contains("needs trainCompressor", frozen.Message);
+        Assert.Equal("keft+compressor+autoencode=0.25", new KeftStage(compressor, QaSamples, [4], SmallKeft, seed: 1, trainCompressor: true, autoencodeWeight: 0.25).Name);
+        Assert.Equal("keft+compressor", new KeftStage(compressor, QaSamples, [4], SmallKeft, seed: 1, trainCompressor: true, autoencodeWeight: 0).Name);
+    }
+
+    [Fact]
+    public void KeftWithRestatementLearnsAndResumesOnlyWithTheSameWeight()
+    {
+        using var lm = LoadModel();
+        using var compressor = GmsaCompressor.Create(lm, SmallGmsa);
+        var stage = new KeftStage(compressor, QaSamples, [4], SmallKeft, seed: 1, trainCompressor: true, autoencodeWeight: 1);
+        string output = Path.Combine(_directory, "keft-restating");
+
+        Trainer.Run(stage, new TrainingOptions { Steps = 40, LearningRate = 5e-3, WarmupSteps = 5, BatchSize = 2, Seed = 1 }, output, resume: false);
+
+        double first = FirstAndLastLoss(output, out double last);
+        Assert.True(last < first / 3, $"loss fell only from {first:F3} to {last:F3}");
+        var other = new KeftStage(compressor, QaSamples, [4], SmallKeft, seed: 1, trainCompressor: true, autoencodeWeight: 2);
+        var mismatch = Assert.Throws<InvalidOperationException>(() => Trainer.Run(other, new TrainingOptions { Steps = 41, LearningRate = 5e-3, WarmupSteps = 5, BatchSize = 2, Seed = 1 }, output, resume: true));
+        Assert.Contains("is from stage 'keft+compressor+autoencode=1', not 'keft+compressor+autoencode=2'", mismatch.Message);
+    }
+
     [Fact]
     public void KeftContinuesExistingAdaptersOnlyWithTheirOwnSettings()
     {

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Reflection;
 using System.Runtime.InteropServices;
 using System.Text;
 using GmsaSharp.Generation;
@@ -18,7 +19,7 @@ namespace GmsaSharp.Benchmarks;
 /// the step that reads no weights, timed alone on the step's shapes as many times as a step runs it.
 /// Times are the calling thread's CPU time (with one thread, libtorch runs every op on it), so time the shared
 /// machine gives to other processes does not count; wall time is printed beside it. Also counts the Tensor
-/// handles one step creates. Usage: <c>decode-profile --model llama24|decode16
+/// handles one step creates. Usage: <c>decode-profile --model llama24|decode16|tiny24
 /// [--dtype bf16|f32] [--threads 1] [--context 512] [--steps 16] [--rounds 5]</c>.
 /// </summary>
 public static class DecodeProfile
@@ -39,7 +40,15 @@ public static class DecodeProfile
         int rounds = int.Parse(values.GetValueOrDefault("rounds", "5"), CultureInfo.InvariantCulture);
 
         var environment = ComputeEnvironment.Select(new ComputeOptions { Device = "cpu", DType = dtype, Threads = threads }).Apply();
-        DecoderConfig config = model == "llama24" ? CompressionBenchmarks.Llama24 with { RmsNormEps = 1e-5 } : LlamaCppComparison.Decode16;
+        DecoderConfig config = model switch
+        {
+            "llama24" => CompressionBenchmarks.Llama24 with { RmsNormEps = 1e-5 },
+            "decode16" => LlamaCppComparison.Decode16,
+            // llama24's depth and head size with tiny matrices: its step is almost all per-op cost, so changes to
+            // that cost show above the shared machine's noise.
+            "tiny24" => CompressionBenchmarks.Llama24 with { HiddenSize = 128, Heads = 2, KvHeads = 2, IntermediateSize = 256, VocabSize = 512 },
+            _ => throw new ArgumentException($"--model must be llama24, decode16 or tiny24, got '{model}'."),
+        };
         using CausalLM lm = CausalLM.CreateRandom(config, environment, seed: 1);
         using var profile = new Parts(lm, context);
 
@@ -125,6 +134,8 @@ public static class DecodeProfile
         private readonly Tensor[][] _transposed;
         private readonly Tensor _hidden, _ffn, _qkvOut, _gateUpOut, _q, _k, _v, _kCache, _vCache, _cos, _sin, _logits;
         private readonly RmsNorm _norm;
+        private readonly Attention[] _attention;
+        private readonly Mlp[] _mlp;
         private readonly float[] _weightBytes;
         private readonly Tensor _tinyInput, _tinyWeight;
 
@@ -171,6 +182,10 @@ public static class DecodeProfile
             (Tensor cos, Tensor sin) = lm.Decoder.Rotary.Tables(Own(tensor(new long[] { context }).unsqueeze(0)), dtype);
             _cos = Own(cos);
             _sin = Own(sin);
+            // The blocks' own modules, private to them: reflection keeps profiling out of the library's API.
+            T Field<T>(DecoderBlock block, string name) => (T)typeof(DecoderBlock).GetField(name, BindingFlags.NonPublic | BindingFlags.Instance)!.GetValue(block)!;
+            _attention = lm.Decoder.Blocks.Select(block => Field<Attention>(block, "self_attn")).ToArray();
+            _mlp = lm.Decoder.Blocks.Select(block => Field<Mlp>(block, "mlp")).ToArray();
             long bytes = _weights.Sum(block => block.Sum(w => w.NumberOfElements * w.ElementSize)) + _lm.Decoder.EmbeddingWeight.NumberOfElements * _lm.Decoder.EmbeddingWeight.ElementSize;
             _weightBytes = new float[bytes / sizeof(float)];
             Array.Fill(_weightBytes, 1f);
@@ -271,6 +286,38 @@ public static class DecodeProfile
                 {
                     _lm.Decoder.Forward(_hidden, null, null, _cache, null);
                     _cache.Truncate(_context);
+                })),
+                ("the blocks' own attention modules (with the cache)", layers, () => Scoped(() =>
+                {
+                    (Tensor cos, Tensor sin) = (_cos, _sin);
+                    for (int i = 0; i < layers; i++)
+                    {
+                        _attention[i].Forward(_hidden, cos, sin, null, _cache, null);
+                    }
+                    _cache.Truncate(_cache.Length);
+                })),
+                ("their matmuls alone (q/k/v, o)", 2 * layers, () => Scoped(() =>
+                {
+                    foreach (Tensor[] block in _weights)
+                    {
+                        nn.functional.linear(_hidden, block[0]);
+                        nn.functional.linear(_hidden, block[1]);
+                    }
+                })),
+                ("the blocks' own MLP modules", layers, () => Scoped(() =>
+                {
+                    for (int i = 0; i < layers; i++)
+                    {
+                        _mlp[i].Forward(_hidden, null);
+                    }
+                })),
+                ("their matmuls alone (gate/up, down)", 2 * layers, () => Scoped(() =>
+                {
+                    foreach (Tensor[] block in _weights)
+                    {
+                        nn.functional.linear(_hidden, block[2]);
+                        nn.functional.linear(_ffn, block[3]);
+                    }
                 })),
                 ("RmsNorm", 2 * layers + 1, () => Repeat(2 * layers + 1, () => _norm.Forward(_hidden))),
                 ("rotary: apply to q and k", layers, () => Repeat(layers, () =>

@@ -214,6 +214,7 @@ public static class DecodeProfile
             var parts = new List<(string, int, Action)>
             {
                 ("whole decoding step (forward + greedy sampler)", 1, () => Step()),
+                ("whole decoding step under inference_mode instead of no_grad", 1, () => Step(inference: true)),
                 ("weights only: the step's matmuls", 4 * layers + 1, () => Scoped(() =>
                 {
                     foreach (Tensor[] block in _weights)
@@ -379,10 +380,10 @@ public static class DecodeProfile
         }
 
         // One decoding step as TokenGenerator runs it, then the cache forgets it so every step reads the same length.
-        private void Step()
+        private void Step(bool inference = false)
         {
             using var scope = NewDisposeScope();
-            using var noGrad = no_grad();
+            using IDisposable noGrad = inference ? inference_mode() : no_grad();
             Tensor ids = tensor(new long[] { 1 }, dtype: ScalarType.Int64).unsqueeze(0);
             Tensor logits = _lm.Forward(ids, cache: _cache, lastPositionOnly: true);
             using (Tensor flat = logits.reshape(-1))

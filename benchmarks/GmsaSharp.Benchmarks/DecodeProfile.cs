@@ -214,7 +214,7 @@ public static class DecodeProfile
             var parts = new List<(string, int, Action)>
             {
                 ("whole decoding step (forward + greedy sampler)", 1, () => Step()),
-                ("whole decoding step under inference_mode instead of no_grad", 1, () => Step(inference: true)),
+                ("whole decoding step under no_grad instead of inference_mode", 1, () => Step(inference: false)),
                 ("weights only: the step's matmuls", 4 * layers + 1, () => Scoped(() =>
                 {
                     foreach (Tensor[] block in _weights)
@@ -380,7 +380,7 @@ public static class DecodeProfile
         }
 
         // One decoding step as TokenGenerator runs it, then the cache forgets it so every step reads the same length.
-        private void Step(bool inference = false)
+        private void Step(bool inference = true)
         {
             using var scope = NewDisposeScope();
             using IDisposable noGrad = inference ? inference_mode() : no_grad();

@@ -44,7 +44,7 @@ public static class MemoryBandwidth
     // Four independent accumulators, so the adds do not wait on each other and memory is the limit. Fully
     // optimised from the first call: the loop runs once per pass, too few calls for tiered compilation to help.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static float Sum(ReadOnlySpan<float> values)
+    internal static float Sum(ReadOnlySpan<float> values)
     {
         Vector256<float> a = Vector256<float>.Zero, b = a, c = a, d = a;
         ref float start = ref MemoryMarshal.GetReference(values);

@@ -6,7 +6,9 @@ namespace GmsaSharp.Generation;
 /// <summary>
 /// The decoding loop over token ids: prefill the prompt into a KV cache, then one token per step, projecting
 /// only the last position onto the vocabulary. Plain generation starts from an empty cache; GMSA answers start
-/// from the cache of a context's soft tokens, with its KEFT adapters (<see cref="Decode"/>).
+/// from the cache of a context's soft tokens, with its KEFT adapters (<see cref="Decode"/>). Forward passes run in
+/// inference mode, not just without gradients: libtorch then skips autograd's bookkeeping on every op, a measurable
+/// part of a decoding step's per-op cost (issue 22). The cache keeps its tensors usable outside it (<see cref="KvCache"/>).
 /// </summary>
 public static class TokenGenerator
 {
@@ -39,7 +41,7 @@ public static class TokenGenerator
         Tensor firstLogits;
         using (var scope = NewDisposeScope())
         {
-            using var noGrad = no_grad();
+            using var inference = inference_mode();
             Tensor ids = tensor(promptIds.Select(id => (long)id).ToArray(), dtype: TorchSharp.torch.ScalarType.Int64).unsqueeze(0);
             firstLogits = lm.Forward(ids, cache: cache, lastPositionOnly: true, adapters: adapters).MoveToOuterDisposeScope();
         }
@@ -84,7 +86,7 @@ public static class TokenGenerator
                 Tensor previous = logits;
                 using (var scope = NewDisposeScope())
                 {
-                    using var noGrad = no_grad();
+                    using var inference = inference_mode();
                     Tensor ids = tensor(new long[] { next }, dtype: TorchSharp.torch.ScalarType.Int64).unsqueeze(0);
                     logits = lm.Forward(ids, cache: cache, lastPositionOnly: true, adapters: adapters).MoveToOuterDisposeScope();
                 }

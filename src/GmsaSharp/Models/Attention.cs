@@ -47,12 +47,12 @@ internal sealed class Attention : nn.Module
 
     /// <summary>Attends <paramref name="x"/> [batch, seq, hidden] to itself and to the cached positions.</summary>
     /// <param name="x">Normalised hidden states of the new positions.</param>
-    /// <param name="cos">Rotary cos table [batch, seq, head_dim] of the new positions.</param>
-    /// <param name="sin">Rotary sin table.</param>
+    /// <param name="cos">Rotary cos table [batch, 1, seq, head_dim] of the new positions (<see cref="RotaryEmbedding.Tables"/>).</param>
+    /// <param name="signedSin">Rotary signed sin table, the same shape.</param>
     /// <param name="mask">Which keys each query may see, [batch, 1, seq, keys] (true = attend); null when <see cref="AttentionMasks.Causal"/> found none needed.</param>
     /// <param name="cache">Keys and values of earlier positions, extended in place; or null.</param>
     /// <param name="adapters">Per-call projection adapters, or null.</param>
-    public Tensor Forward(Tensor x, Tensor cos, Tensor sin, Tensor? mask, KvCache? cache, IProjectionAdapters? adapters)
+    public Tensor Forward(Tensor x, Tensor cos, Tensor signedSin, Tensor? mask, KvCache? cache, IProjectionAdapters? adapters)
     {
         using var scope = NewDisposeScope();
         long batch = x.shape[0], length = x.shape[1];
@@ -61,8 +61,8 @@ internal sealed class Attention : nn.Module
         Tensor q = Heads(Adapt("q_proj", x, qkv[0], adapters), _heads, q_norm);
         Tensor k = Heads(Adapt("k_proj", x, qkv[1], adapters), _kvHeads, k_norm);
         Tensor v = Heads(Adapt("v_proj", x, qkv[2], adapters), _kvHeads, null);
-        q = RotaryEmbedding.Apply(q, cos, sin);
-        k = RotaryEmbedding.Apply(k, cos, sin);
+        q = RotaryEmbedding.Apply(q, cos, signedSin);
+        k = RotaryEmbedding.Apply(k, cos, signedSin);
         if (cache is not null)
         {
             (k, v) = cache.Append(_layer, k, v);

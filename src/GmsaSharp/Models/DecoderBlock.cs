@@ -23,10 +23,10 @@ internal sealed class DecoderBlock : nn.Module
     }
 
     /// <summary>Runs the block; arguments as in <see cref="Attention.Forward"/>.</summary>
-    public Tensor Forward(Tensor x, Tensor cos, Tensor sin, Tensor? mask, KvCache? cache, IProjectionAdapters? adapters)
+    public Tensor Forward(Tensor x, Tensor cos, Tensor signedSin, Tensor? mask, KvCache? cache, IProjectionAdapters? adapters)
     {
         using var scope = NewDisposeScope();
-        Tensor h = x + self_attn.Forward(input_layernorm.Forward(x), cos, sin, mask, cache, adapters);
+        Tensor h = x + self_attn.Forward(input_layernorm.Forward(x), cos, signedSin, mask, cache, adapters);
         Tensor output = h + mlp.Forward(post_attention_layernorm.Forward(h), adapters);
         return output.MoveToOuterDisposeScope();
     }

@@ -42,7 +42,7 @@ internal static class DecoderStack
             ({ } cached, var fresh) => cat([cached, fresh ?? ones(batch, length, dtype: cached.dtype, device: cached.device)], 1),
         };
         Tensor positions = positionIds ?? AttentionMasks.Positions(batch, past, length, allPadding, inputEmbeddings.device);
-        (Tensor cos, Tensor sin) = rotary.Tables(positions, inputEmbeddings.dtype);
+        (Tensor cos, Tensor signedSin) = rotary.Tables(positions, inputEmbeddings.dtype);
         Tensor? mask = AttentionMasks.Causal(batch, past, length, allPadding, config.SlidingWindow, inputEmbeddings.device);
 
         Tensor x = inputEmbeddings;
@@ -50,7 +50,7 @@ internal static class DecoderStack
         {
             foreach (DecoderBlock block in blocks)
             {
-                x = block.Forward(x, cos, sin, mask, cache, adapters);
+                x = block.Forward(x, cos, signedSin, mask, cache, adapters);
             }
         }
         catch when (cache is not null)

@@ -79,6 +79,8 @@ public sealed class KvCache : IDisposable
             return;
         }
         using var scope = NewDisposeScope();
+        // An ordinary tensor even in inference mode, as the storage (see Store).
+        using var ordinary = inference_mode(false);
         Tensor full = _mask is null
             ? cat([ones(newMask!.shape[0], Length - count, dtype: newMask.dtype, device: newMask.device), newMask], 1)
             : cat([_mask, newMask ?? ones(_mask.shape[0], count, dtype: _mask.dtype, device: _mask.device)], 1);
@@ -145,7 +147,14 @@ public sealed class KvCache : IDisposable
         if (storage is null || storage.shape[2] < needed)
         {
             long capacity = Math.Max(needed, storage is null ? needed : storage.shape[2] * 2);
-            Tensor grown = zeros([update.shape[0], update.shape[1], capacity, update.shape[3]], dtype: update.dtype, device: update.device).DetachFromDisposeScope();
+            Tensor grown;
+            // Decoding runs in inference mode, whose new tensors may never be written in place outside it; the cache's
+            // storage is written by every later pass, whatever its mode (compression, training on answers), so it is
+            // always an ordinary tensor.
+            using (inference_mode(false))
+            {
+                grown = zeros([update.shape[0], update.shape[1], capacity, update.shape[3]], dtype: update.dtype, device: update.device).DetachFromDisposeScope();
+            }
             if (storage is not null)
             {
                 grown.narrow(2, 0, Length).copy_(storage.narrow(2, 0, Length));

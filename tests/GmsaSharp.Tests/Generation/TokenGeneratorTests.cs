@@ -27,6 +27,35 @@ public class TokenGeneratorTests
         Assert.Equal(sequence.Skip(3).ToArray(), generated);
     }
 
+    /// <summary>Decoding runs in inference mode, whose tensors cannot be written in place outside it. The cache it
+    /// grew must still serve later passes in ordinary modes (extending a compressed context, training on answers),
+    /// with the same numbers as a cache that never saw inference mode.</summary>
+    [Fact]
+    public void ACacheGrownWhileDecodingServesLaterOrdinaryPasses()
+    {
+        using var lm = CausalLM.CreateRandom(SmallDecoder.Config() with { EosTokenIds = [] }, SmallDecoder.Fp32, seed: 22);
+        using KvCache cache = lm.NewCache();
+        var options = new GenerationOptions { MaxNewTokens = 4, StopAtEos = false };
+        int[] generated = TokenGenerator.Decode(lm, cache, [5, 6, 7], history: [5, 6, 7], options, adapters: null, CancellationToken.None).ToArray();
+        long[] more = [9, 10, 11];
+
+        using var scope = NewDisposeScope();
+        Tensor afterDecoding;
+        using (no_grad())
+        {
+            afterDecoding = lm.Forward(tensor(more).unsqueeze(0), cache: cache);
+        }
+        // With gradients on, as training reads a cache: the appends write into the cache's storage again.
+        Tensor withGradients = lm.Forward(tensor(new long[] { 12 }).unsqueeze(0), cache: cache);
+
+        long[] everything = [5, 6, 7, .. generated.Take(3).Select(id => (long)id), .. more, 12];
+        Assert.Equal(everything.Length, cache.Length);
+        using var noGrad = no_grad();
+        Tensor full = lm.Forward(tensor(everything).unsqueeze(0));
+        Assert.True(full.narrow(1, 6, 3).allclose(afterDecoding, rtol: 1e-4, atol: 1e-5));
+        Assert.True(full.narrow(1, 9, 1).allclose(withGradients, rtol: 1e-4, atol: 1e-5));
+    }
+
     [Fact]
     public void StopsAtEosWithoutEmittingIt()
     {

@@ -205,6 +205,20 @@ public static class DecodeProfile
             return tensor;
         }
 
+        // The step's weight products, four per block (q, k and v read the hidden state, down the FFN state) and the
+        // vocabulary projection, each as multiply(weight [out, in], input) computes it.
+        private void EveryMatmul(Tensor hidden, Tensor ffn, Func<Tensor, Tensor, Tensor> multiply)
+        {
+            foreach (Tensor[] block in _weights)
+            {
+                multiply(block[0], hidden);
+                multiply(block[1], hidden);
+                multiply(block[2], hidden);
+                multiply(block[3], ffn);
+            }
+            multiply(_lm.Decoder.EmbeddingWeight, hidden);
+        }
+
         /// <summary>(name, runs per step, one step's worth of the part) for every part; the whole step first.</summary>
         public List<(string Name, int PerStep, Action Action)> All(int steps)
         {
@@ -215,17 +229,7 @@ public static class DecodeProfile
             {
                 ("whole decoding step (forward + greedy sampler)", 1, () => Step()),
                 ("whole decoding step under no_grad instead of inference_mode", 1, () => Step(inference: false)),
-                ("weights only: the step's matmuls", 4 * layers + 1, () => Scoped(() =>
-                {
-                    foreach (Tensor[] block in _weights)
-                    {
-                        nn.functional.linear(_hidden, block[0]);
-                        nn.functional.linear(_hidden, block[1]);
-                        nn.functional.linear(_hidden, block[2]);
-                        nn.functional.linear(_ffn, block[3]);
-                    }
-                    nn.functional.linear(_hidden, _lm.Decoder.EmbeddingWeight);
-                })),
+                ("weights only: the step's matmuls", 4 * layers + 1, () => Scoped(() => EveryMatmul(_hidden, _ffn, (weight, input) => nn.functional.linear(input, weight)))),
                 ("floor: a .NET vector sum over as many bytes as those weights", 1, () =>
                 {
                     if (MemoryBandwidth.Sum(_weightBytes) <= 0)
@@ -235,29 +239,9 @@ public static class DecodeProfile
                 }),
                 ("per-call cost: as many matmuls, each [1, 64] x [64, 64]", 4 * layers + 1, () => Repeat(4 * layers + 1, () => nn.functional.linear(_tinyInput, _tinyWeight))),
                 ("alternative: the same matmuls as torch.mv on [out, in] weights", 4 * layers + 1, () => Scoped(() =>
-                {
-                    Tensor hidden = _hidden.reshape(-1), ffn = _ffn.reshape(-1);
-                    foreach (Tensor[] block in _weights)
-                    {
-                        block[0].mv(hidden);
-                        block[1].mv(hidden);
-                        block[2].mv(hidden);
-                        block[3].mv(ffn);
-                    }
-                    _lm.Decoder.EmbeddingWeight.mv(hidden);
-                })),
+                    EveryMatmul(_hidden.reshape(-1), _ffn.reshape(-1), (weight, input) => weight.mv(input)))),
                 ("alternative: the same matmuls as [out, in] weights times a column", 4 * layers + 1, () => Scoped(() =>
-                {
-                    Tensor hidden = _hidden.reshape(-1, 1), ffn = _ffn.reshape(-1, 1);
-                    foreach (Tensor[] block in _weights)
-                    {
-                        block[0].matmul(hidden);
-                        block[1].matmul(hidden);
-                        block[2].matmul(hidden);
-                        block[3].matmul(ffn);
-                    }
-                    _lm.Decoder.EmbeddingWeight.matmul(hidden);
-                })),
+                    EveryMatmul(_hidden.reshape(-1, 1), _ffn.reshape(-1, 1), (weight, input) => weight.matmul(input)))),
                 ("alternative: the same matmuls as matmul on [in, out] weights", 4 * layers, () => Scoped(() =>
                 {
                     foreach (Tensor[] block in _transposed)

@@ -6,8 +6,8 @@ namespace GmsaSharp.Training;
 
 /// <summary>
 /// Supervised fine-tuning of every decoder weight on question answering over the whole, uncompressed context:
-/// the layout the full-prompt baseline reads (<see cref="PromptLayout.FullPromptTemplate"/>, by default
-/// <c>context\n\nprompt(q1) a1\nprompt(q2) a2 ... EOS</c>), with the
+/// the layout the full-prompt baseline reads, token for token up to the first answer (<see cref="PromptLayout.FullPromptTemplate"/>,
+/// by default <c>[BOS]context\n\nprompt(q1) a1\nprompt(q2) a2 ... EOS</c>), with the
 /// questions about one context (consecutive JSONL lines with the same <c>input</c>) packed after a single copy
 /// of it. The loss is on the answers and the separator or EOS that ends each one, optionally also on the
 /// context (ordinary language modelling). A context whose questions do not all fit in one sequence is
@@ -46,14 +46,17 @@ public sealed class FullContextQaStage : DecoderStage, ITrainingStage
         var tokenizer = lm.Tokenizer ?? throw new InvalidOperationException("Full-context QA training needs the model's tokenizer.");
         int eos = lm.EosTokenIds.Count > 0 ? lm.EosTokenIds.Min() : throw new InvalidOperationException("Full-context QA training needs an EOS token.");
         var packer = new QaPacker(tokenizer, prompts, eos);
-        int[] separatorTokens = [.. tokenizer.Encode(separator, addBos: false)];
+        // Every sequence opens with the tokens FullPromptBaseline asks with: BOS where the tokenizer adds one, the
+        // context, then the separator and the first question prompt encoded together (a tokenizer may merge across
+        // that boundary, and a SentencePiece one would start a separately encoded prompt with its dummy prefix).
+        int[] lead = [.. tokenizer.Encode(beforeContext)];
         int rejected = 0;
         foreach ((string text, GmsaSample[] questions) in QaPacker.GroupByContext(samples))
         {
-            int[] context = [.. tokenizer.Encode(text, addBos: false), .. separatorTokens];
+            int[] context = [.. lead, .. tokenizer.Encode(text, addBos: false)];
             // A sequence of n tokens makes n - 1 predictions.
             int room = sequenceLength + 1 - context.Length;
-            foreach (var run in QaPacker.Runs(questions.Select(packer.Encode), int.MaxValue, room, ref rejected))
+            foreach (var run in Runs(questions, packer, text => [.. tokenizer.Encode(separator + prompts.QuestionPrompt(text), addBos: false)], room, ref rejected))
             {
                 (int[] tokens, bool[] trained) = packer.Join(run);
                 AddSequence([.. context, .. tokens], [.. context.Select(_ => trainContext), .. trained]);
@@ -65,6 +68,46 @@ public sealed class FullContextQaStage : DecoderStage, ITrainingStage
             throw new InvalidDataException($"No full-context QA sample fits in {sequenceLength} tokens: {Report}.");
         }
         Prepared();
+    }
+
+    // Consecutive questions that fit in `room` tokens after their context, as few sequences as possible; the first
+    // question of each opens with the separator (`opening` encodes it with the question prompt). A question that
+    // does not fit even first is counted in `rejected`.
+    private static List<List<(int[] Prompt, int[] Answer)>> Runs(GmsaSample[] questions, QaPacker packer, Func<string, int[]> opening, int room, ref int rejected)
+    {
+        var runs = new List<List<(int[] Prompt, int[] Answer)>>();
+        List<(int[] Prompt, int[] Answer)> current = [];
+        int used = 0;
+        foreach (GmsaSample question in questions)
+        {
+            (int[] prompt, int[] answer) = packer.Encode(question);
+            int[] first = opening(question.Prompt!);
+            if (first.Length + answer.Length > room)
+            {
+                rejected++;
+                continue;
+            }
+            if (current.Count > 0 && used + prompt.Length + answer.Length > room)
+            {
+                runs.Add(current);
+                current = [];
+            }
+            if (current.Count == 0)
+            {
+                current.Add((first, answer));
+                used = first.Length + answer.Length;
+            }
+            else
+            {
+                current.Add((prompt, answer));
+                used += prompt.Length + answer.Length;
+            }
+        }
+        if (current.Count > 0)
+        {
+            runs.Add(current);
+        }
+        return runs;
     }
 
     /// <summary>What preparation kept and rejected (a rejected sample's context alone fills a sequence).</summary>

@@ -39,6 +39,26 @@ public sealed class BundledModelTests
     }
 
     /// <summary>
+    /// build.sh trained the readers of every version with the separator and each question prompt encoded apart and
+    /// no BOS; full-context QA training now encodes them together as the full-prompt baseline does. For this
+    /// tokenizer (no BOS; "\n\n" always splits off) the ids are the same, so the recipes reproduce unchanged.
+    /// </summary>
+    [Fact]
+    public void TheBundledTokenizerGivesTheSameTrainingIdsWhetherTheSeparatorIsEncodedApartOrWithThePrompt()
+    {
+        var tokenizer = GmsaSharp.Tokenization.HfTokenizer.Load(Path.Combine(Folder, "base"));
+        GmsaConfig config = GmsaConfig.Load(Path.Combine(Folder, "gmsa"));
+        (_, string separator, _) = config.Prompts.FullPromptParts();
+
+        Assert.False(tokenizer.AddBos);
+        foreach (GmsaSample sample in GmsaJsonl.Read(Path.Combine(Folder, "heldout-long-qa.jsonl"), requireQa: true))
+        {
+            string prompt = config.Prompts.QuestionPrompt(sample.Prompt!);
+            Assert.Equal([.. tokenizer.Encode(separator, addBos: false), .. tokenizer.Encode(prompt, addBos: false)], tokenizer.Encode(separator + prompt, addBos: false));
+        }
+    }
+
+    /// <summary>
     /// 40 held-out questions about documents of a world no training step used (world 41 of build.sh), one per
     /// test document, answered from compressed context: medium documents (3-10 people, heldout-qa.jsonl) and long
     /// ones (8-40 people, ~2,300 tokens, heldout-long-qa.jsonl). Measured on these files (MODEL_CARD.md, truncation

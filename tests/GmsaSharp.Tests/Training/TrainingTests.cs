@@ -1,5 +1,6 @@
 using GmsaSharp.Compression;
 using GmsaSharp.Data;
+using GmsaSharp.Evaluation;
 using GmsaSharp.Models;
 using GmsaSharp.Runtime;
 using GmsaSharp.Tests.Support;
@@ -304,8 +305,8 @@ public sealed class TrainingTests : IDisposable
 
         Assert.Equal(2, stage.Sequences);
         (int[] tokens, bool[] trained) = stage.SequenceTokens[0];
-        int[] context = [.. Ids("the cat sat on the mat."), .. Ids("\n\n")];
-        int[] first = Ids("Q: who sat?\nA:"), firstAnswer = [.. Ids(" the cat"), .. Ids("\n")];
+        int[] context = Ids("the cat sat on the mat.");
+        int[] first = Ids("\n\nQ: who sat?\nA:"), firstAnswer = [.. Ids(" the cat"), .. Ids("\n")];
         int[] second = Ids("Q: where?\nA:"), secondAnswer = [.. Ids(" the mat"), eos];
         Assert.Equal([.. context, .. first, .. firstAnswer, .. second, .. secondAnswer], tokens);
         bool[] expected = [.. context.Select(_ => false), .. first.Select(_ => false), .. firstAnswer.Select(_ => true),
@@ -313,8 +314,44 @@ public sealed class TrainingTests : IDisposable
         Assert.Equal(expected, trained);
         Assert.Equal(new DataReport(3, 3, 0, 0), stage.Report);
 
+        // Up to the first answer, exactly what the full-prompt baseline asks with.
+        var layout = new PromptLayout { QuestionTemplate = "Q: {question}\nA:", AnswerPrefix = " " };
+        Assert.Equal(new FullPromptBaseline(lm, layout).PromptTokens(context, "who sat?"), tokens.Take(context.Length + first.Length));
         var withContext = new FullContextQaStage(lm, samples, new PromptLayout { QuestionTemplate = "Q: {question}\nA:", AnswerPrefix = " " }, sequenceLength: 100, trainContext: true, seed: 1);
         Assert.All(withContext.SequenceTokens[0].Trained.Take(context.Length), Assert.True);
+    }
+
+    [Fact]
+    public void FullContextQaOpensEverySequenceWithTheBaselinesPromptIncludingBosWhereTheTokenizerAddsIt()
+    {
+        // The same model, its tokenizer told to start every text with BOS (as Llama's and Mistral's do).
+        string withBos = Path.Combine(_directory, "with-bos");
+        Directory.CreateDirectory(withBos);
+        foreach (string file in Directory.GetFiles(_model))
+        {
+            File.Copy(file, Path.Combine(withBos, Path.GetFileName(file)));
+        }
+        File.WriteAllText(Path.Combine(withBos, "tokenizer_config.json"),
+            $$"""{"eos_token": "{{TinyTextModel.EosToken}}", "bos_token": "{{TinyTextModel.EosToken}}", "add_bos_token": true}""");
+        using var lm = CausalLM.FromPretrained(withBos, new ComputeOptions { Device = "cpu", DType = ScalarType.Float32 });
+        var tokenizer = lm.Tokenizer!;
+        Assert.True(tokenizer.AddBos);
+        var layout = new PromptLayout { QuestionTemplate = "Q: {question}\nA:", AnswerPrefix = " " };
+        GmsaSample[] samples =
+        [
+            new("the cat sat on the mat.", "who sat?", ["the cat"], 1),
+            new("the cat sat on the mat.", "where?", ["the mat"], 2),
+        ];
+        int[] context = [.. tokenizer.Encode("the cat sat on the mat.", addBos: false)];
+        int[] opening = new FullPromptBaseline(lm, layout).PromptTokens(context, "who sat?");
+
+        // Room for one question per sequence: the context is repeated, and each copy opens as the baseline asks.
+        var stage = new FullContextQaStage(lm, samples, layout, sequenceLength: opening.Length + 4, trainContext: false, seed: 1);
+
+        Assert.Equal(2, stage.Sequences);
+        Assert.Equal(tokenizer.BosId, opening[0]);
+        Assert.Equal(opening, stage.SequenceTokens[0].Tokens.Take(opening.Length));
+        Assert.Equal(new FullPromptBaseline(lm, layout).PromptTokens(context, "where?"), stage.SequenceTokens[1].Tokens.SkipLast(tokenizer.Encode(" the mat", addBos: false).Count + 1));
     }
 
     [Fact]

@@ -56,7 +56,7 @@ public sealed class FullContextQaStage : DecoderStage, ITrainingStage
             int[] context = [.. lead, .. tokenizer.Encode(text, addBos: false)];
             // A sequence of n tokens makes n - 1 predictions.
             int room = sequenceLength + 1 - context.Length;
-            foreach (var run in Runs(questions, packer, text => [.. tokenizer.Encode(separator + prompts.QuestionPrompt(text), addBos: false)], room, ref rejected))
+            foreach (var run in packer.Runs(questions, int.MaxValue, room, q => [.. tokenizer.Encode(separator + prompts.QuestionPrompt(q.Prompt!), addBos: false)], ref rejected))
             {
                 (int[] tokens, bool[] trained) = packer.Join(run);
                 AddSequence([.. context, .. tokens], [.. context.Select(_ => trainContext), .. trained]);
@@ -68,46 +68,6 @@ public sealed class FullContextQaStage : DecoderStage, ITrainingStage
             throw new InvalidDataException($"No full-context QA sample fits in {sequenceLength} tokens: {Report}.");
         }
         Prepared();
-    }
-
-    // Consecutive questions that fit in `room` tokens after their context, as few sequences as possible; the first
-    // question of each opens with the separator (`opening` encodes it with the question prompt). A question that
-    // does not fit even first is counted in `rejected`.
-    private static List<List<(int[] Prompt, int[] Answer)>> Runs(GmsaSample[] questions, QaPacker packer, Func<string, int[]> opening, int room, ref int rejected)
-    {
-        var runs = new List<List<(int[] Prompt, int[] Answer)>>();
-        List<(int[] Prompt, int[] Answer)> current = [];
-        int used = 0;
-        foreach (GmsaSample question in questions)
-        {
-            (int[] prompt, int[] answer) = packer.Encode(question);
-            int[] first = opening(question.Prompt!);
-            if (first.Length + answer.Length > room)
-            {
-                rejected++;
-                continue;
-            }
-            if (current.Count > 0 && used + prompt.Length + answer.Length > room)
-            {
-                runs.Add(current);
-                current = [];
-            }
-            if (current.Count == 0)
-            {
-                current.Add((first, answer));
-                used = first.Length + answer.Length;
-            }
-            else
-            {
-                current.Add((prompt, answer));
-                used += prompt.Length + answer.Length;
-            }
-        }
-        if (current.Count > 0)
-        {
-            runs.Add(current);
-        }
-        return runs;
     }
 
     /// <summary>What preparation kept and rejected (a rejected sample's context alone fills a sequence).</summary>

@@ -74,7 +74,7 @@ public sealed class KeftStage : CompressorStage, ITrainingStage
             int[] context = tokenizer.Encode(text, addBos: false).ToArray();
             // The decoder must hold the soft tokens at the lowest rate and the questions.
             int room = Lm.Config.MaxPositionEmbeddings - CompressedContext.SoftTokenCountFor(context.Length, compressor.Config.WindowSize, Rates[0]);
-            foreach (var run in QaPacker.Runs(questions.Select(packer.Encode), questionsPerContext, room, ref rejected))
+            foreach (var run in packer.Runs(questions, questionsPerContext, room, opening: null, ref rejected))
             {
                 (int[] tokens, bool[] trained) = packer.Join(run);
                 _samples.Add((context, tokens, trained));

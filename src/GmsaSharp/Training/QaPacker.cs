@@ -37,9 +37,6 @@ internal sealed class QaPacker
         return (prompt, answer);
     }
 
-    /// <summary>Tokens the encoded <paramref name="item"/> adds to a sequence (the final EOS replaces its newline).</summary>
-    public static int Length((int[] Prompt, int[] Answer) item) => item.Prompt.Length + item.Answer.Length;
-
     /// <summary>The questions joined, the last answer ended by EOS; which tokens carry the loss.</summary>
     public (int[] Tokens, bool[] Trained) Join(IReadOnlyList<(int[] Prompt, int[] Answer)> items)
     {
@@ -60,30 +57,37 @@ internal sealed class QaPacker
     }
 
     /// <summary>
-    /// Splits one context's questions into consecutive runs, each at most <paramref name="maxQuestions"/> long and
-    /// at most <paramref name="room"/> tokens; a question that does not fit even alone is counted in <paramref name="rejected"/>.
+    /// Splits one context's <paramref name="questions"/> into consecutive runs, each at most <paramref name="maxQuestions"/>
+    /// long and at most <paramref name="room"/> tokens. The first question of a run is asked with
+    /// <paramref name="opening"/>'s prompt tokens when given (text that joins the context to it, encoded together with
+    /// the prompt), else with its own; a question that does not fit even as the first is counted in <paramref name="rejected"/>.
     /// </summary>
-    public static List<List<(int[] Prompt, int[] Answer)>> Runs(IEnumerable<(int[] Prompt, int[] Answer)> items, int maxQuestions, int room, ref int rejected)
+    public List<List<(int[] Prompt, int[] Answer)>> Runs(IEnumerable<GmsaSample> questions, int maxQuestions, int room, Func<GmsaSample, int[]>? opening, ref int rejected)
     {
         var runs = new List<List<(int[] Prompt, int[] Answer)>>();
-        var current = new List<(int[] Prompt, int[] Answer)>();
+        List<(int[] Prompt, int[] Answer)> current = [];
         int used = 0;
-        foreach (var item in items)
+        foreach (GmsaSample question in questions)
         {
-            int length = Length(item);
-            if (length > room)
+            (int[] prompt, int[] answer) = Encode(question);
+            if (current.Count > 0 && current.Count < maxQuestions && used + prompt.Length + answer.Length <= room)
+            {
+                current.Add((prompt, answer));
+                used += prompt.Length + answer.Length;
+                continue;
+            }
+            int[] first = opening?.Invoke(question) ?? prompt;
+            if (first.Length + answer.Length > room)
             {
                 rejected++;
                 continue;
             }
-            if (current.Count == maxQuestions || used + length > room)
+            if (current.Count > 0)
             {
                 runs.Add(current);
-                current = [];
-                used = 0;
             }
-            current.Add(item);
-            used += length;
+            current = [(first, answer)];
+            used = first.Length + answer.Length;
         }
         if (current.Count > 0)
         {

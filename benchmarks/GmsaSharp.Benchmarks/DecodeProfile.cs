@@ -229,7 +229,8 @@ public static class DecodeProfile
             {
                 ("whole decoding step (forward + greedy sampler)", 1, () => Step()),
                 ("whole decoding step under no_grad instead of inference_mode", 1, () => Step(inference: false)),
-                ("weights only: the step's matmuls", 4 * layers + 1, () => Scoped(() => EveryMatmul(_hidden, _ffn, (weight, input) => nn.functional.linear(input, weight)))),
+                ("weights only: the step's matmuls, libtorch's linear", 4 * layers + 1, () => Scoped(() => EveryMatmul(_hidden, _ffn, (weight, input) => nn.functional.linear(input, weight)))),
+                ("weights only: the same matmuls, the decoder's single-row loop", 4 * layers + 1, () => Scoped(() => EveryMatmul(_hidden, _ffn, (weight, input) => SingleRowLinear.Forward(input, weight, null)))),
                 ("floor: a .NET vector sum over as many bytes as those weights", 1, () =>
                 {
                     if (MemoryBandwidth.Sum(_weightBytes) <= 0)

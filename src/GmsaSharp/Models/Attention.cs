@@ -70,7 +70,7 @@ internal sealed class Attention : nn.Module
 
         Tensor attended = Attend(q, k, v, mask, batch, length);
         Tensor merged = attended.transpose(1, 2).reshape(batch, length, _heads * _headDim);
-        return Adapt("o_proj", merged, o_proj.forward(merged), adapters).MoveToOuterDisposeScope();
+        return Adapt("o_proj", merged, SingleRowLinear.Forward(merged, o_proj.weight!, o_proj.bias), adapters).MoveToOuterDisposeScope();
     }
 
     // Grouped-query attention: each KV head serves heads / kv_heads consecutive query heads.

@@ -213,8 +213,8 @@ public sealed class CausalLM : nn.Module
     {
         using var scope = NewDisposeScope();
         Tensor logits = lm_head is null
-            ? nn.functional.linear(hiddenStates, model.EmbeddingWeight)
-            : lm_head.forward(hiddenStates);
+            ? SingleRowLinear.Forward(hiddenStates, model.EmbeddingWeight, null)
+            : SingleRowLinear.Forward(hiddenStates, lm_head.weight!, null);
         return logits.to(ScalarType.Float32).MoveToOuterDisposeScope();
     }
 

@@ -53,9 +53,9 @@ internal sealed class FusedLinear : IDisposable
     {
         if (!CanFuse())
         {
-            return _parts.Select(part => part.forward(input)).ToArray();
+            return _parts.Select(part => SingleRowLinear.Forward(input, part.weight!, part.bias)).ToArray();
         }
-        return nn.functional.linear(input, _weight, _bias).split(_sizes, -1);
+        return SingleRowLinear.Forward(input, _weight, _bias).split(_sizes, -1);
     }
 
     // A gradient for the weights needs each layer's own parameter in the graph; and a layer whose parameter was

@@ -31,7 +31,7 @@ internal sealed class Mlp : nn.Module
         using var scope = NewDisposeScope();
         Tensor[] gateUp = _gateUp.Forward(x);
         Tensor gated = nn.functional.silu(Adapt("gate_proj", x, gateUp[0], adapters)) * Adapt("up_proj", x, gateUp[1], adapters);
-        return Adapt("down_proj", gated, down_proj.forward(gated), adapters).MoveToOuterDisposeScope();
+        return Adapt("down_proj", gated, SingleRowLinear.Forward(gated, down_proj.weight!, down_proj.bias), adapters).MoveToOuterDisposeScope();
     }
 
     private Tensor Adapt(string name, Tensor input, Tensor output, IProjectionAdapters? adapters) =>

@@ -1,0 +1,248 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace GmsaSharp.Models;
+
+/// <summary>
+/// <c>linear(x, W, b) = x Wᵀ + b</c>, computed by a matrix-vector loop of our own when <c>x</c> is a single row on
+/// the CPU, the shape of every projection in a decoding step. Such a call reads each weight once and does one
+/// multiply-add with it, so it can only be as fast as the weights stream from memory; libtorch's general matmul
+/// read them at about half that speed for one row, this loop at about 90% (benchmarks/RESULTS.md, issue 22).
+/// Everything else (several rows, gradients, other dtypes or devices, CPUs without 512-bit vectors, empty or
+/// over-2-GB weights) goes to <see cref="nn.functional.linear"/> unchanged.
+/// </summary>
+/// <remarks>
+/// The loop accumulates in float32, as libtorch does for bfloat16, and rounds each output to the weights' dtype once
+/// (round to nearest even), so it differs from libtorch only in the order of the additions: float32 rounding.
+/// Rows are split over <see cref="get_num_threads"/> threads, the same budget libtorch's own kernels use.
+/// </remarks>
+internal static unsafe class SingleRowLinear
+{
+    // How far ahead of the loop the weights are requested: the middle of the range (4-16 KB) that read fastest here.
+    private const int PrefetchBytes = 8192;
+
+    // Below this many weights a call is too short to split over threads with profit.
+    private const long WeightsPerThreadMinimum = 1 << 18;
+
+    // x in float32, per calling thread, so a bfloat16 input is widened once per call, not once per row.
+    [ThreadStatic] private static float[]? _input;
+
+    /// <summary><c>input</c> [..., in] times <c>weight</c> [out, in] transposed, plus <c>bias</c> [out] if given.</summary>
+    public static Tensor Forward(Tensor input, Tensor weight, Tensor? bias) => Forward(input, weight, bias, get_num_threads());
+
+    /// <summary>As <see cref="Forward(Tensor, Tensor, Tensor?)"/>, splitting the rows over at most <paramref name="threads"/> threads.</summary>
+    internal static Tensor Forward(Tensor input, Tensor weight, Tensor? bias, int threads)
+    {
+        if (!Applies(input, weight, bias))
+        {
+            return nn.functional.linear(input, weight, bias);
+        }
+        long[] shape = input.shape;
+        shape[^1] = weight.shape[0];
+        Tensor output = empty(shape, weight.dtype, input.device);
+        bool bfloat16 = weight.dtype == ScalarType.BFloat16;
+        int inFeatures = (int)weight.shape[1];
+        float[] x = Input(inFeatures);
+        Span<byte> biasSpan = bias is null ? Span<byte>.Empty : bias.bytes;
+        fixed (byte* inputBytes = input.bytes, weightBytes = weight.bytes, outputBytes = output.bytes, biasBytes = biasSpan)
+        fixed (float* xf = x)
+        {
+            WidenInput(inputBytes, xf, inFeatures, bfloat16);
+            var call = new Call((nint)weightBytes, (nint)xf, (nint)outputBytes, (nint)biasBytes, inFeatures, weight.shape[0], bfloat16);
+            Run(call, weight.NumberOfElements, threads);
+        }
+        return output;
+    }
+
+    /// <summary>Whether <see cref="Forward(Tensor, Tensor, Tensor?)"/> takes its own loop for these operands.</summary>
+    internal static bool Applies(Tensor input, Tensor weight, Tensor? bias)
+    {
+        ScalarType dtype = weight.dtype;
+        if (!Vector512.IsHardwareAccelerated || (dtype != ScalarType.BFloat16 && dtype != ScalarType.Float32))
+        {
+            return false;
+        }
+        if (input.dtype != dtype || input.device_type != DeviceType.CPU || weight.device_type != DeviceType.CPU
+            || weight.dim() != 2 || weight.shape[0] == 0 || weight.shape[1] == 0
+            || input.dim() == 0 || input.shape[^1] != weight.shape[1] || input.NumberOfElements != weight.shape[1])
+        {
+            return false;
+        }
+        if (bias is not null && (bias.dtype != dtype || bias.device_type != DeviceType.CPU || bias.dim() != 1
+            || bias.shape[0] != weight.shape[0] || !bias.is_contiguous()))
+        {
+            return false;
+        }
+        if (is_grad_enabled() && (input.requires_grad || weight.requires_grad || bias?.requires_grad == true))
+        {
+            return false;
+        }
+        return input.is_contiguous() && weight.is_contiguous() && weight.NumberOfElements * weight.ElementSize <= int.MaxValue;
+    }
+
+    private static float[] Input(int length)
+    {
+        if (_input is null || _input.Length < length)
+        {
+            _input = new float[length];
+        }
+        return _input;
+    }
+
+    private static void WidenInput(byte* input, float* x, int length, bool bfloat16)
+    {
+        if (!bfloat16)
+        {
+            new ReadOnlySpan<float>(input, length).CopyTo(new Span<float>(x, length));
+            return;
+        }
+        ushort* bits = (ushort*)input;
+        for (int i = 0; i < length; i++)
+        {
+            x[i] = FromBFloat16(bits[i]);
+        }
+    }
+
+    private readonly record struct Call(nint Weight, nint X, nint Output, nint Bias, int InFeatures, long OutFeatures, bool BFloat16);
+
+    private static void Run(Call call, long weights, int threadBudget)
+    {
+        int threads = (int)Math.Clamp(Math.Min(threadBudget, weights / WeightsPerThreadMinimum), 1, call.OutFeatures);
+        if (threads == 1)
+        {
+            Rows(call, 0, call.OutFeatures);
+            return;
+        }
+        long rowsPerThread = (call.OutFeatures + threads - 1) / threads;
+        Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, part =>
+            Rows(call, part * rowsPerThread, Math.Min(call.OutFeatures, (part + 1) * rowsPerThread)));
+    }
+
+    // Output rows [first, end) of the call, one after another, so that the weights are read as one forward stream.
+    private static void Rows(Call call, long first, long end)
+    {
+        for (long row = first; row < end; row++)
+        {
+            float sum = call.BFloat16
+                ? RowBFloat16((ushort*)call.Weight + row * call.InFeatures, (float*)call.X, call.InFeatures)
+                : RowFloat32((float*)call.Weight + row * call.InFeatures, (float*)call.X, call.InFeatures);
+            Store(call, row, sum);
+        }
+    }
+
+    // Four independent sums hide the multiply-add latency; the prefetch asks for the weights PrefetchBytes ahead, so
+    // the next rows are on their way while this one is summed (without it the loop read ~25% slower, the hardware
+    // prefetcher alone restarting at every page).
+    private static float RowBFloat16(ushort* w, float* x, int n)
+    {
+        var s0 = Vector512<float>.Zero;
+        var s1 = Vector512<float>.Zero;
+        var s2 = Vector512<float>.Zero;
+        var s3 = Vector512<float>.Zero;
+        int j = 0;
+        for (; j + 128 <= n; j += 128)
+        {
+            Prefetch((byte*)(w + j) + PrefetchBytes);
+            s0 = MultiplyAddBFloat16(s0, w + j, x + j);
+            s1 = MultiplyAddBFloat16(s1, w + j + 32, x + j + 32);
+            s2 = MultiplyAddBFloat16(s2, w + j + 64, x + j + 64);
+            s3 = MultiplyAddBFloat16(s3, w + j + 96, x + j + 96);
+        }
+        for (; j + 32 <= n; j += 32)
+        {
+            s0 = MultiplyAddBFloat16(s0, w + j, x + j);
+        }
+        float sum = Vector512.Sum((s0 + s1) + (s2 + s3));
+        for (; j < n; j++)
+        {
+            sum += FromBFloat16(w[j]) * x[j];
+        }
+        return sum;
+    }
+
+    private static float RowFloat32(float* w, float* x, int n)
+    {
+        var s0 = Vector512<float>.Zero;
+        var s1 = Vector512<float>.Zero;
+        var s2 = Vector512<float>.Zero;
+        var s3 = Vector512<float>.Zero;
+        int j = 0;
+        for (; j + 64 <= n; j += 64)
+        {
+            Prefetch((byte*)(w + j) + PrefetchBytes);
+            s0 = Vector512.FusedMultiplyAdd(Vector512.Load(w + j), Vector512.Load(x + j), s0);
+            s1 = Vector512.FusedMultiplyAdd(Vector512.Load(w + j + 16), Vector512.Load(x + j + 16), s1);
+            s2 = Vector512.FusedMultiplyAdd(Vector512.Load(w + j + 32), Vector512.Load(x + j + 32), s2);
+            s3 = Vector512.FusedMultiplyAdd(Vector512.Load(w + j + 48), Vector512.Load(x + j + 48), s3);
+        }
+        for (; j + 16 <= n; j += 16)
+        {
+            s0 = Vector512.FusedMultiplyAdd(Vector512.Load(w + j), Vector512.Load(x + j), s0);
+        }
+        float sum = Vector512.Sum((s0 + s1) + (s2 + s3));
+        for (; j < n; j++)
+        {
+            sum += w[j] * x[j];
+        }
+        return sum;
+    }
+
+    // The four 64-byte lines that one iteration of either loop reads, PrefetchBytes later. A prefetch is a hint: it
+    // never faults, so running past the end of the weights is harmless.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Prefetch(byte* address)
+    {
+        if (Sse.IsSupported)
+        {
+            Sse.Prefetch0(address);
+            Sse.Prefetch0(address + 64);
+            Sse.Prefetch0(address + 128);
+            Sse.Prefetch0(address + 192);
+        }
+    }
+
+    // A bfloat16 is the upper half of a float32: widening 32 of them is a shift of each 16-bit lane into the top half.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> MultiplyAddBFloat16(Vector512<float> sum, ushort* weights, float* x)
+    {
+        (Vector512<uint> low, Vector512<uint> high) = Vector512.Widen(Vector512.Load(weights));
+        sum = Vector512.FusedMultiplyAdd((low << 16).AsSingle(), Vector512.Load(x), sum);
+        return Vector512.FusedMultiplyAdd((high << 16).AsSingle(), Vector512.Load(x + 16), sum);
+    }
+
+    private static float Element(nint data, long index, bool bfloat16) =>
+        bfloat16 ? FromBFloat16(((ushort*)data)[index]) : ((float*)data)[index];
+
+    private static void Store(Call call, long row, float sum)
+    {
+        if (call.Bias != 0)
+        {
+            sum += Element(call.Bias, row, call.BFloat16);
+        }
+        if (call.BFloat16)
+        {
+            ((ushort*)call.Output)[row] = ToBFloat16(sum);
+        }
+        else
+        {
+            ((float*)call.Output)[row] = sum;
+        }
+    }
+
+    private static float FromBFloat16(ushort bits) => BitConverter.Int32BitsToSingle(bits << 16);
+
+    // Round to nearest, ties to even, as libtorch converts; a NaN stays a (quiet) NaN.
+    private static ushort ToBFloat16(float value)
+    {
+        if (float.IsNaN(value))
+        {
+            return 0x7FC0;
+        }
+        uint bits = BitConverter.SingleToUInt32Bits(value);
+        bits += 0x7FFF + ((bits >> 16) & 1);
+        return (ushort)(bits >> 16);
+    }
+}

@@ -68,7 +68,10 @@ internal sealed class Attention : nn.Module
             (k, v) = cache.Append(_layer, k, v);
         }
 
-        Tensor attended = Attend(q, k, v, mask, batch, length);
+        Tensor attended = length == 1 && mask is null && cache?.Storage(_layer) is ({ } keys, { } values)
+            && SingleQueryAttention.Applies(q, keys, values, k.shape[2])
+            ? SingleQueryAttention.Forward(q, keys, values, k.shape[2], get_num_threads())
+            : Attend(q, k, v, mask, batch, length);
         Tensor merged = attended.transpose(1, 2).reshape(batch, length, _heads * _headDim);
         return Adapt("o_proj", merged, SingleRowLinear.Forward(merged, o_proj.weight!, o_proj.bias), adapters).MoveToOuterDisposeScope();
     }

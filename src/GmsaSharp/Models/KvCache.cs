@@ -63,6 +63,10 @@ public sealed class KvCache : IDisposable
         return (_keys[layer]!.narrow(2, 0, needed), _values[layer]!.narrow(2, 0, needed));
     }
 
+    /// <summary>Block <paramref name="layer"/>'s key and value storage [batch, kv_heads, capacity, head_dim], whose first
+    /// positions are those <see cref="Append"/> returned views of; null before its first append.</summary>
+    internal (Tensor? Keys, Tensor? Values) Storage(int layer) => (_keys[layer], _values[layer]);
+
     /// <summary>Records that <paramref name="count"/> positions were appended to every block, with their padding mask.</summary>
     internal void Advance(long count, Tensor? newMask)
     {

@@ -102,7 +102,7 @@ internal static unsafe class SingleRowLinear
         ushort* bits = (ushort*)input;
         for (int i = 0; i < length; i++)
         {
-            x[i] = FromBFloat16(bits[i]);
+            x[i] = BFloat16Bits.ToSingle(bits[i]);
         }
     }
 
@@ -158,7 +158,7 @@ internal static unsafe class SingleRowLinear
         float sum = Vector512.Sum((s0 + s1) + (s2 + s3));
         for (; j < n; j++)
         {
-            sum += FromBFloat16(w[j]) * x[j];
+            sum += BFloat16Bits.ToSingle(w[j]) * x[j];
         }
         return sum;
     }
@@ -214,7 +214,7 @@ internal static unsafe class SingleRowLinear
     }
 
     private static float Element(nint data, long index, bool bfloat16) =>
-        bfloat16 ? FromBFloat16(((ushort*)data)[index]) : ((float*)data)[index];
+        bfloat16 ? BFloat16Bits.ToSingle(((ushort*)data)[index]) : ((float*)data)[index];
 
     private static void Store(Call call, long row, float sum)
     {
@@ -224,25 +224,11 @@ internal static unsafe class SingleRowLinear
         }
         if (call.BFloat16)
         {
-            ((ushort*)call.Output)[row] = ToBFloat16(sum);
+            ((ushort*)call.Output)[row] = BFloat16Bits.FromSingle(sum);
         }
         else
         {
             ((float*)call.Output)[row] = sum;
         }
-    }
-
-    private static float FromBFloat16(ushort bits) => BitConverter.Int32BitsToSingle(bits << 16);
-
-    // Round to nearest, ties to even, as libtorch converts; a NaN stays a (quiet) NaN.
-    private static ushort ToBFloat16(float value)
-    {
-        if (float.IsNaN(value))
-        {
-            return 0x7FC0;
-        }
-        uint bits = BitConverter.SingleToUInt32Bits(value);
-        bits += 0x7FFF + ((bits >> 16) & 1);
-        return (ushort)(bits >> 16);
     }
 }

@@ -1,0 +1,217 @@
+using System.Buffers;
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace GmsaSharp.Models;
+
+/// <summary>
+/// Attention of one new token over the KV cache, <c>softmax(q Kᵀ / √d) V</c> for every head, computed by a loop of
+/// our own that reads each cached key and value once, straight from the cache's storage, for all the query heads
+/// that share it (grouped-query attention). After a long prompt the cache is as large as the weights, so this is the
+/// other half of a decoding step's reading; it also keeps libtorch's OpenMP workers out of the step, whose spinning
+/// between parallel operations competed with <see cref="SingleRowLinear"/>'s threads.
+/// Taken only for batch 1, bf16 or f32 on the CPU, no padding mask and no gradient, on CPUs with 512-bit vectors;
+/// <see cref="Attention"/> uses scaled_dot_product_attention otherwise.
+/// </summary>
+/// <remarks>Scores, softmax and the weighted sum are float32; the output is rounded once to the cache's dtype.
+/// libtorch's CPU kernel rounds the probabilities to bf16 before the weighted sum, so in bf16 the two differ by
+/// bf16 rounding, and in f32 by float32 rounding (<c>SingleQueryAttentionTests</c>).</remarks>
+internal static unsafe class SingleQueryAttention
+{
+    // Below this many cached values (keys and values, all heads) a call is too short to split over threads.
+    private const long ValuesPerThreadMinimum = 1 << 17;
+
+    /// <summary>Whether <see cref="Forward"/> takes this call: <paramref name="query"/> [1, heads, 1, head_dim];
+    /// <paramref name="keyStorage"/> and <paramref name="valueStorage"/> the cache's [1, kv_heads, capacity, head_dim]
+    /// storage of which the first <paramref name="length"/> positions are filled.</summary>
+    internal static bool Applies(Tensor query, Tensor keyStorage, Tensor valueStorage, long length)
+    {
+        ScalarType dtype = keyStorage.dtype;
+        if (!Vector512.IsHardwareAccelerated || (dtype != ScalarType.BFloat16 && dtype != ScalarType.Float32)
+            || query.dtype != dtype || valueStorage.dtype != dtype)
+        {
+            return false;
+        }
+        if (query.device_type != DeviceType.CPU || keyStorage.device_type != DeviceType.CPU || valueStorage.device_type != DeviceType.CPU)
+        {
+            return false;
+        }
+        if (query.dim() != 4 || keyStorage.dim() != 4 || query.shape[0] != 1 || query.shape[2] != 1 || keyStorage.shape[0] != 1
+            || !keyStorage.shape.SequenceEqual(valueStorage.shape) || query.shape[3] != keyStorage.shape[3]
+            || query.shape[1] % keyStorage.shape[1] != 0 || length < 1 || length > keyStorage.shape[2])
+        {
+            return false;
+        }
+        if (is_grad_enabled() && (query.requires_grad || keyStorage.requires_grad || valueStorage.requires_grad))
+        {
+            return false;
+        }
+        return keyStorage.is_contiguous() && valueStorage.is_contiguous()
+            && keyStorage.NumberOfElements * keyStorage.ElementSize <= int.MaxValue;
+    }
+
+    /// <summary>The attended values [1, heads, 1, head_dim] of <paramref name="query"/> over the first
+    /// <paramref name="length"/> cached positions (see <see cref="Applies"/>), on up to <paramref name="threads"/> threads.</summary>
+    public static Tensor Forward(Tensor query, Tensor keyStorage, Tensor valueStorage, long length, int threads)
+    {
+        using Tensor contiguousQuery = query.contiguous();
+        int heads = (int)query.shape[1], kvHeads = (int)keyStorage.shape[1], headDim = (int)query.shape[3];
+        Tensor output = empty([1, heads, 1, headDim], query.dtype, query.device);
+        fixed (byte* q = contiguousQuery.bytes, k = keyStorage.bytes, v = valueStorage.bytes, o = output.bytes)
+        {
+            var call = new Call((nint)q, (nint)k, (nint)v, (nint)o, heads / kvHeads, headDim, keyStorage.shape[2], (int)length,
+                query.dtype == ScalarType.BFloat16);
+            int parts = (int)Math.Clamp(Math.Min(threads, 2 * length * headDim * kvHeads / ValuesPerThreadMinimum), 1, kvHeads);
+            if (parts == 1)
+            {
+                for (int kvHead = 0; kvHead < kvHeads; kvHead++)
+                {
+                    KvHead(call, kvHead);
+                }
+            }
+            else
+            {
+                Parallel.For(0, kvHeads, new ParallelOptions { MaxDegreeOfParallelism = parts }, kvHead => KvHead(call, kvHead));
+            }
+        }
+        return output;
+    }
+
+    private readonly record struct Call(nint Query, nint Keys, nint Values, nint Output, int Group, int HeadDim, long Capacity,
+        int Length, bool BFloat16);
+
+    // The query heads kvHead * group .. + group - 1 against that KV head's cached rows.
+    private static void KvHead(Call call, int kvHead)
+    {
+        int group = call.Group, d = call.HeadDim, length = call.Length;
+        float[] queries = ArrayPool<float>.Shared.Rent(group * d);
+        float[] scores = ArrayPool<float>.Shared.Rent(group * length);
+        float[] sums = ArrayPool<float>.Shared.Rent(group * d);
+        Array.Clear(sums, 0, group * d);
+        float scale = 1 / MathF.Sqrt(d);
+        for (int g = 0; g < group; g++)
+        {
+            for (int i = 0; i < d; i++)
+            {
+                queries[g * d + i] = Read(call.Query, (long)(kvHead * group + g) * d + i, call.BFloat16) * scale;
+            }
+        }
+        long rowsStart = kvHead * call.Capacity * d;
+        fixed (float* q = queries, s = scores, acc = sums)
+        {
+            for (int t = 0; t < length; t++)
+            {
+                long row = rowsStart + (long)t * d;
+                for (int g = 0; g < group; g++)
+                {
+                    s[g * length + t] = Dot(call.Keys, row, q + g * d, d, call.BFloat16);
+                }
+            }
+            for (int g = 0; g < group; g++)
+            {
+                Span<float> headScores = new(s + g * length, length);
+                TensorPrimitives.Subtract(headScores, TensorPrimitives.Max(headScores), headScores);
+                TensorPrimitives.Exp(headScores, headScores);
+                TensorPrimitives.Divide(headScores, TensorPrimitives.Sum(headScores), headScores);
+            }
+            for (int t = 0; t < length; t++)
+            {
+                long row = rowsStart + (long)t * d;
+                for (int g = 0; g < group; g++)
+                {
+                    MultiplyAdd(call.Values, row, s[g * length + t], acc + g * d, d, call.BFloat16);
+                }
+            }
+            for (int g = 0; g < group; g++)
+            {
+                long outRow = (long)(kvHead * group + g) * d;
+                for (int i = 0; i < d; i++)
+                {
+                    Write(call.Output, outRow + i, acc[g * d + i], call.BFloat16);
+                }
+            }
+        }
+        ArrayPool<float>.Shared.Return(queries);
+        ArrayPool<float>.Shared.Return(scores);
+        ArrayPool<float>.Shared.Return(sums);
+    }
+
+    // q · row, for one cached key.
+    private static float Dot(nint data, long row, float* q, int d, bool bfloat16)
+    {
+        var sum = Vector512<float>.Zero;
+        int i = 0;
+        if (bfloat16)
+        {
+            ushort* w = (ushort*)data + row;
+            for (; i + 32 <= d; i += 32)
+            {
+                (Vector512<uint> low, Vector512<uint> high) = Vector512.Widen(Vector512.Load(w + i));
+                sum = Vector512.FusedMultiplyAdd((low << 16).AsSingle(), Vector512.Load(q + i), sum);
+                sum = Vector512.FusedMultiplyAdd((high << 16).AsSingle(), Vector512.Load(q + i + 16), sum);
+            }
+        }
+        else
+        {
+            float* w = (float*)data + row;
+            for (; i + 16 <= d; i += 16)
+            {
+                sum = Vector512.FusedMultiplyAdd(Vector512.Load(w + i), Vector512.Load(q + i), sum);
+            }
+        }
+        float total = Vector512.Sum(sum);
+        for (; i < d; i++)
+        {
+            total += Read(data, row + i, bfloat16) * q[i];
+        }
+        return total;
+    }
+
+    // acc += p * row, for one cached value.
+    private static void MultiplyAdd(nint data, long row, float p, float* acc, int d, bool bfloat16)
+    {
+        var weight = Vector512.Create(p);
+        int i = 0;
+        if (bfloat16)
+        {
+            ushort* w = (ushort*)data + row;
+            for (; i + 32 <= d; i += 32)
+            {
+                (Vector512<uint> low, Vector512<uint> high) = Vector512.Widen(Vector512.Load(w + i));
+                Vector512.FusedMultiplyAdd((low << 16).AsSingle(), weight, Vector512.Load(acc + i)).Store(acc + i);
+                Vector512.FusedMultiplyAdd((high << 16).AsSingle(), weight, Vector512.Load(acc + i + 16)).Store(acc + i + 16);
+            }
+        }
+        else
+        {
+            float* w = (float*)data + row;
+            for (; i + 16 <= d; i += 16)
+            {
+                Vector512.FusedMultiplyAdd(Vector512.Load(w + i), weight, Vector512.Load(acc + i)).Store(acc + i);
+            }
+        }
+        for (; i < d; i++)
+        {
+            acc[i] += p * Read(data, row + i, bfloat16);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float Read(nint data, long index, bool bfloat16) =>
+        bfloat16 ? BFloat16Bits.ToSingle(((ushort*)data)[index]) : ((float*)data)[index];
+
+    private static void Write(nint data, long index, float value, bool bfloat16)
+    {
+        if (bfloat16)
+        {
+            ((ushort*)data)[index] = BFloat16Bits.FromSingle(value);
+        }
+        else
+        {
+            ((float*)data)[index] = value;
+        }
+    }
+}

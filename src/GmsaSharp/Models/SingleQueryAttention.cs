@@ -2,6 +2,7 @@ using System.Buffers;
 using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -23,6 +24,9 @@ internal static unsafe class SingleQueryAttention
 {
     // Below this many cached values (keys and values, all heads) a call is too short to split over threads.
     private const long ValuesPerThreadMinimum = 1 << 17;
+
+    // How far ahead of the loops the cache rows are requested (as for the weights in SingleRowLinear).
+    private const int PrefetchBytes = 8192;
 
     /// <summary>Whether <see cref="Forward"/> takes this call: <paramref name="query"/> [1, heads, 1, head_dim];
     /// <paramref name="keyStorage"/> and <paramref name="valueStorage"/> the cache's [1, kv_heads, capacity, head_dim]
@@ -102,13 +106,14 @@ internal static unsafe class SingleQueryAttention
         long rowsStart = kvHead * call.Capacity * d;
         fixed (float* q = queries, s = scores, acc = sums)
         {
-            for (int t = 0; t < length; t++)
+            // The element type as a type argument: the JIT compiles each loop once per dtype, with no branch inside.
+            if (call.BFloat16)
             {
-                long row = rowsStart + (long)t * d;
-                for (int g = 0; g < group; g++)
-                {
-                    s[g * length + t] = Dot(call.Keys, row, q + g * d, d, call.BFloat16);
-                }
+                Scores((ushort*)call.Keys + rowsStart, q, s, group, d, length);
+            }
+            else
+            {
+                Scores((float*)call.Keys + rowsStart, q, s, group, d, length);
             }
             for (int g = 0; g < group; g++)
             {
@@ -117,13 +122,13 @@ internal static unsafe class SingleQueryAttention
                 TensorPrimitives.Exp(headScores, headScores);
                 TensorPrimitives.Divide(headScores, TensorPrimitives.Sum(headScores), headScores);
             }
-            for (int t = 0; t < length; t++)
+            if (call.BFloat16)
             {
-                long row = rowsStart + (long)t * d;
-                for (int g = 0; g < group; g++)
-                {
-                    MultiplyAdd(call.Values, row, s[g * length + t], acc + g * d, d, call.BFloat16);
-                }
+                WeightedSum((ushort*)call.Values + rowsStart, s, acc, group, d, length);
+            }
+            else
+            {
+                WeightedSum((float*)call.Values + rowsStart, s, acc, group, d, length);
             }
             for (int g = 0; g < group; g++)
             {
@@ -139,14 +144,57 @@ internal static unsafe class SingleQueryAttention
         ArrayPool<float>.Shared.Return(sums);
     }
 
-    // q · row, for one cached key.
-    private static float Dot(nint data, long row, float* q, int d, bool bfloat16)
+    // s[g, t] = q[g] · keys[t], for the group's query heads and every cached key (rows of d elements).
+    private static void Scores<T>(T* keys, float* q, float* s, int group, int d, int length) where T : unmanaged
+    {
+        for (int t = 0; t < length; t++)
+        {
+            T* row = keys + (long)t * d;
+            Prefetch(row, d);
+            for (int g = 0; g < group; g++)
+            {
+                s[g * length + t] = Dot(row, q + g * d, d);
+            }
+        }
+    }
+
+    // acc[g] = sum over t of p[g, t] * values[t].
+    private static void WeightedSum<T>(T* values, float* p, float* acc, int group, int d, int length) where T : unmanaged
+    {
+        for (int t = 0; t < length; t++)
+        {
+            T* row = values + (long)t * d;
+            Prefetch(row, d);
+            for (int g = 0; g < group; g++)
+            {
+                MultiplyAdd(row, p[g * length + t], acc + g * d, d);
+            }
+        }
+    }
+
+    // Asks for the row PrefetchBytes ahead of this one, as SingleRowLinear does for weights: the rows are read in order,
+    // and this machine's hardware prefetcher alone left the loop waiting on memory. A prefetch never faults.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Prefetch<T>(T* row, int d) where T : unmanaged
+    {
+        if (Sse.IsSupported)
+        {
+            byte* ahead = (byte*)row + PrefetchBytes;
+            for (int offset = 0; offset < d * sizeof(T); offset += 64)
+            {
+                Sse.Prefetch0(ahead + offset);
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float Dot<T>(T* row, float* q, int d) where T : unmanaged
     {
         var sum = Vector512<float>.Zero;
         int i = 0;
-        if (bfloat16)
+        if (typeof(T) == typeof(ushort))
         {
-            ushort* w = (ushort*)data + row;
+            ushort* w = (ushort*)row;
             for (; i + 32 <= d; i += 32)
             {
                 (Vector512<uint> low, Vector512<uint> high) = Vector512.Widen(Vector512.Load(w + i));
@@ -156,7 +204,7 @@ internal static unsafe class SingleQueryAttention
         }
         else
         {
-            float* w = (float*)data + row;
+            float* w = (float*)row;
             for (; i + 16 <= d; i += 16)
             {
                 sum = Vector512.FusedMultiplyAdd(Vector512.Load(w + i), Vector512.Load(q + i), sum);
@@ -165,19 +213,19 @@ internal static unsafe class SingleQueryAttention
         float total = Vector512.Sum(sum);
         for (; i < d; i++)
         {
-            total += Read(data, row + i, bfloat16) * q[i];
+            total += Element(row, i) * q[i];
         }
         return total;
     }
 
-    // acc += p * row, for one cached value.
-    private static void MultiplyAdd(nint data, long row, float p, float* acc, int d, bool bfloat16)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void MultiplyAdd<T>(T* row, float p, float* acc, int d) where T : unmanaged
     {
         var weight = Vector512.Create(p);
         int i = 0;
-        if (bfloat16)
+        if (typeof(T) == typeof(ushort))
         {
-            ushort* w = (ushort*)data + row;
+            ushort* w = (ushort*)row;
             for (; i + 32 <= d; i += 32)
             {
                 (Vector512<uint> low, Vector512<uint> high) = Vector512.Widen(Vector512.Load(w + i));
@@ -187,7 +235,7 @@ internal static unsafe class SingleQueryAttention
         }
         else
         {
-            float* w = (float*)data + row;
+            float* w = (float*)row;
             for (; i + 16 <= d; i += 16)
             {
                 Vector512.FusedMultiplyAdd(Vector512.Load(w + i), weight, Vector512.Load(acc + i)).Store(acc + i);
@@ -195,9 +243,13 @@ internal static unsafe class SingleQueryAttention
         }
         for (; i < d; i++)
         {
-            acc[i] += p * Read(data, row + i, bfloat16);
+            acc[i] += p * Element(row, i);
         }
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float Element<T>(T* row, int i) where T : unmanaged =>
+        typeof(T) == typeof(ushort) ? BFloat16Bits.ToSingle(((ushort*)row)[i]) : ((float*)row)[i];
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static float Read(nint data, long index, bool bfloat16) =>

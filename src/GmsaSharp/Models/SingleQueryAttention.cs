@@ -2,7 +2,6 @@ using System.Buffers;
 using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -150,7 +149,7 @@ internal static unsafe class SingleQueryAttention
         for (int t = 0; t < length; t++)
         {
             T* row = keys + (long)t * d;
-            Prefetch(row, d);
+            WidenedVectors.Prefetch((byte*)row + PrefetchBytes, d * sizeof(T));
             for (int g = 0; g < group; g++)
             {
                 s[g * length + t] = Dot(row, q + g * d, d);
@@ -164,7 +163,7 @@ internal static unsafe class SingleQueryAttention
         for (int t = 0; t < length; t++)
         {
             T* row = values + (long)t * d;
-            Prefetch(row, d);
+            WidenedVectors.Prefetch((byte*)row + PrefetchBytes, d * sizeof(T));
             for (int g = 0; g < group; g++)
             {
                 MultiplyAdd(row, p[g * length + t], acc + g * d, d);
@@ -172,84 +171,40 @@ internal static unsafe class SingleQueryAttention
         }
     }
 
-    // Asks for the row PrefetchBytes ahead of this one, as SingleRowLinear does for weights: the rows are read in order,
-    // and this machine's hardware prefetcher alone left the loop waiting on memory. A prefetch never faults.
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Prefetch<T>(T* row, int d) where T : unmanaged
-    {
-        if (Sse.IsSupported)
-        {
-            byte* ahead = (byte*)row + PrefetchBytes;
-            for (int offset = 0; offset < d * sizeof(T); offset += 64)
-            {
-                Sse.Prefetch0(ahead + offset);
-            }
-        }
-    }
-
+    // q · row, for one cached key.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static float Dot<T>(T* row, float* q, int d) where T : unmanaged
     {
+        int step = WidenedVectors.Step<T>();
         var sum = Vector512<float>.Zero;
         int i = 0;
-        if (typeof(T) == typeof(ushort))
+        for (; i + step <= d; i += step)
         {
-            ushort* w = (ushort*)row;
-            for (; i + 32 <= d; i += 32)
-            {
-                (Vector512<uint> low, Vector512<uint> high) = Vector512.Widen(Vector512.Load(w + i));
-                sum = Vector512.FusedMultiplyAdd((low << 16).AsSingle(), Vector512.Load(q + i), sum);
-                sum = Vector512.FusedMultiplyAdd((high << 16).AsSingle(), Vector512.Load(q + i + 16), sum);
-            }
-        }
-        else
-        {
-            float* w = (float*)row;
-            for (; i + 16 <= d; i += 16)
-            {
-                sum = Vector512.FusedMultiplyAdd(Vector512.Load(w + i), Vector512.Load(q + i), sum);
-            }
+            sum = WidenedVectors.MultiplyAdd(sum, row + i, q + i);
         }
         float total = Vector512.Sum(sum);
         for (; i < d; i++)
         {
-            total += Element(row, i) * q[i];
+            total += WidenedVectors.Element(row, i) * q[i];
         }
         return total;
     }
 
+    // sums += p * row, for one cached value.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void MultiplyAdd<T>(T* row, float p, float* acc, int d) where T : unmanaged
+    private static void MultiplyAdd<T>(T* row, float p, float* sums, int d) where T : unmanaged
     {
-        var weight = Vector512.Create(p);
+        int step = WidenedVectors.Step<T>();
         int i = 0;
-        if (typeof(T) == typeof(ushort))
+        for (; i + step <= d; i += step)
         {
-            ushort* w = (ushort*)row;
-            for (; i + 32 <= d; i += 32)
-            {
-                (Vector512<uint> low, Vector512<uint> high) = Vector512.Widen(Vector512.Load(w + i));
-                Vector512.FusedMultiplyAdd((low << 16).AsSingle(), weight, Vector512.Load(acc + i)).Store(acc + i);
-                Vector512.FusedMultiplyAdd((high << 16).AsSingle(), weight, Vector512.Load(acc + i + 16)).Store(acc + i + 16);
-            }
-        }
-        else
-        {
-            float* w = (float*)row;
-            for (; i + 16 <= d; i += 16)
-            {
-                Vector512.FusedMultiplyAdd(Vector512.Load(w + i), weight, Vector512.Load(acc + i)).Store(acc + i);
-            }
+            WidenedVectors.ScaleAdd(row + i, p, sums + i);
         }
         for (; i < d; i++)
         {
-            acc[i] += p * Element(row, i);
+            sums[i] += p * WidenedVectors.Element(row, i);
         }
     }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float Element<T>(T* row, int i) where T : unmanaged =>
-        typeof(T) == typeof(ushort) ? BFloat16Bits.ToSingle(((ushort*)row)[i]) : ((float*)row)[i];
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static float Read(nint data, long index, bool bfloat16) =>

@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -127,90 +126,40 @@ internal static unsafe class SingleRowLinear
         for (long row = first; row < end; row++)
         {
             float sum = call.BFloat16
-                ? RowBFloat16((ushort*)call.Weight + row * call.InFeatures, (float*)call.X, call.InFeatures)
-                : RowFloat32((float*)call.Weight + row * call.InFeatures, (float*)call.X, call.InFeatures);
+                ? Row((ushort*)call.Weight + row * call.InFeatures, (float*)call.X, call.InFeatures)
+                : Row((float*)call.Weight + row * call.InFeatures, (float*)call.X, call.InFeatures);
             Store(call, row, sum);
         }
     }
 
-    // Four independent sums hide the multiply-add latency; the prefetch asks for the weights PrefetchBytes ahead, so
-    // the next rows are on their way while this one is summed (without it the loop read ~25% slower, the hardware
-    // prefetcher alone restarting at every page).
-    private static float RowBFloat16(ushort* w, float* x, int n)
+    // w · x for one weight row. Four independent sums hide the multiply-add latency; the prefetch asks for the weights
+    // PrefetchBytes ahead, so the next rows are on their way while this one is summed.
+    private static float Row<T>(T* w, float* x, int n) where T : unmanaged
     {
+        int step = WidenedVectors.Step<T>();
         var s0 = Vector512<float>.Zero;
         var s1 = Vector512<float>.Zero;
         var s2 = Vector512<float>.Zero;
         var s3 = Vector512<float>.Zero;
         int j = 0;
-        for (; j + 128 <= n; j += 128)
+        for (; j + 4 * step <= n; j += 4 * step)
         {
-            Prefetch((byte*)(w + j) + PrefetchBytes);
-            s0 = MultiplyAddBFloat16(s0, w + j, x + j);
-            s1 = MultiplyAddBFloat16(s1, w + j + 32, x + j + 32);
-            s2 = MultiplyAddBFloat16(s2, w + j + 64, x + j + 64);
-            s3 = MultiplyAddBFloat16(s3, w + j + 96, x + j + 96);
+            WidenedVectors.Prefetch((byte*)(w + j) + PrefetchBytes, 256);
+            s0 = WidenedVectors.MultiplyAdd(s0, w + j, x + j);
+            s1 = WidenedVectors.MultiplyAdd(s1, w + j + step, x + j + step);
+            s2 = WidenedVectors.MultiplyAdd(s2, w + j + 2 * step, x + j + 2 * step);
+            s3 = WidenedVectors.MultiplyAdd(s3, w + j + 3 * step, x + j + 3 * step);
         }
-        for (; j + 32 <= n; j += 32)
+        for (; j + step <= n; j += step)
         {
-            s0 = MultiplyAddBFloat16(s0, w + j, x + j);
-        }
-        float sum = Vector512.Sum((s0 + s1) + (s2 + s3));
-        for (; j < n; j++)
-        {
-            sum += BFloat16Bits.ToSingle(w[j]) * x[j];
-        }
-        return sum;
-    }
-
-    private static float RowFloat32(float* w, float* x, int n)
-    {
-        var s0 = Vector512<float>.Zero;
-        var s1 = Vector512<float>.Zero;
-        var s2 = Vector512<float>.Zero;
-        var s3 = Vector512<float>.Zero;
-        int j = 0;
-        for (; j + 64 <= n; j += 64)
-        {
-            Prefetch((byte*)(w + j) + PrefetchBytes);
-            s0 = Vector512.FusedMultiplyAdd(Vector512.Load(w + j), Vector512.Load(x + j), s0);
-            s1 = Vector512.FusedMultiplyAdd(Vector512.Load(w + j + 16), Vector512.Load(x + j + 16), s1);
-            s2 = Vector512.FusedMultiplyAdd(Vector512.Load(w + j + 32), Vector512.Load(x + j + 32), s2);
-            s3 = Vector512.FusedMultiplyAdd(Vector512.Load(w + j + 48), Vector512.Load(x + j + 48), s3);
-        }
-        for (; j + 16 <= n; j += 16)
-        {
-            s0 = Vector512.FusedMultiplyAdd(Vector512.Load(w + j), Vector512.Load(x + j), s0);
+            s0 = WidenedVectors.MultiplyAdd(s0, w + j, x + j);
         }
         float sum = Vector512.Sum((s0 + s1) + (s2 + s3));
         for (; j < n; j++)
         {
-            sum += w[j] * x[j];
+            sum += WidenedVectors.Element(w, j) * x[j];
         }
         return sum;
-    }
-
-    // The four 64-byte lines that one iteration of either loop reads, PrefetchBytes later. A prefetch is a hint: it
-    // never faults, so running past the end of the weights is harmless.
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Prefetch(byte* address)
-    {
-        if (Sse.IsSupported)
-        {
-            Sse.Prefetch0(address);
-            Sse.Prefetch0(address + 64);
-            Sse.Prefetch0(address + 128);
-            Sse.Prefetch0(address + 192);
-        }
-    }
-
-    // A bfloat16 is the upper half of a float32: widening 32 of them is a shift of each 16-bit lane into the top half.
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> MultiplyAddBFloat16(Vector512<float> sum, ushort* weights, float* x)
-    {
-        (Vector512<uint> low, Vector512<uint> high) = Vector512.Widen(Vector512.Load(weights));
-        sum = Vector512.FusedMultiplyAdd((low << 16).AsSingle(), Vector512.Load(x), sum);
-        return Vector512.FusedMultiplyAdd((high << 16).AsSingle(), Vector512.Load(x + 16), sum);
     }
 
     private static float Element(nint data, long index, bool bfloat16) =>

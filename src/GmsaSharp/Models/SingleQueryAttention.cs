@@ -99,7 +99,7 @@ internal static unsafe class SingleQueryAttention
         {
             for (int i = 0; i < d; i++)
             {
-                queries[g * d + i] = Read(call.Query, (long)(kvHead * group + g) * d + i, call.BFloat16) * scale;
+                queries[g * d + i] = WidenedVectors.Element(call.Query, (long)(kvHead * group + g) * d + i, call.BFloat16) * scale;
             }
         }
         long rowsStart = kvHead * call.Capacity * d;
@@ -205,10 +205,6 @@ internal static unsafe class SingleQueryAttention
             sums[i] += p * WidenedVectors.Element(row, i);
         }
     }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float Read(nint data, long index, bool bfloat16) =>
-        bfloat16 ? BFloat16Bits.ToSingle(((ushort*)data)[index]) : ((float*)data)[index];
 
     private static void Write(nint data, long index, float value, bool bfloat16)
     {

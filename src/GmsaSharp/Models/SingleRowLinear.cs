@@ -162,14 +162,11 @@ internal static unsafe class SingleRowLinear
         return sum;
     }
 
-    private static float Element(nint data, long index, bool bfloat16) =>
-        bfloat16 ? BFloat16Bits.ToSingle(((ushort*)data)[index]) : ((float*)data)[index];
-
     private static void Store(Call call, long row, float sum)
     {
         if (call.Bias != 0)
         {
-            sum += Element(call.Bias, row, call.BFloat16);
+            sum += WidenedVectors.Element(call.Bias, row, call.BFloat16);
         }
         if (call.BFloat16)
         {

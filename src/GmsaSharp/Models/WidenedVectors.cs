@@ -50,6 +50,11 @@ internal static unsafe class WidenedVectors
     public static float Element<T>(T* w, long index) where T : unmanaged =>
         typeof(T) == typeof(ushort) ? BFloat16Bits.ToSingle(((ushort*)w)[index]) : ((float*)w)[index];
 
+    /// <summary>Value <paramref name="index"/> of bf16 (<paramref name="bfloat16"/>) or f32 memory at <paramref name="data"/>,
+    /// for code that knows the dtype only at run time.</summary>
+    public static float Element(nint data, long index, bool bfloat16) =>
+        bfloat16 ? Element((ushort*)data, index) : Element((float*)data, index);
+
     /// <summary>Asks for the 64-byte lines covering <paramref name="bytes"/> bytes at <paramref name="address"/>. A
     /// prefetch is a hint that never faults, so an address past the end of the data is harmless. The loops read in
     /// order and request what they will read some kilobytes later: this machine's hardware prefetcher alone left them

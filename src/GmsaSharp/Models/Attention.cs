@@ -55,7 +55,7 @@ internal sealed class Attention : nn.Module
     public Tensor Forward(Tensor x, Tensor cos, Tensor signedSin, Tensor? mask, KvCache? cache, IProjectionAdapters? adapters)
     {
         using var scope = NewDisposeScope();
-        long batch = x.shape[0], length = x.shape[1];
+        long batch = x.size(0), length = x.size(1);
 
         Tensor[] qkv = _qkv.Forward(x);
         Tensor q = Heads(Adapt("q_proj", x, qkv[0], adapters), _heads, q_norm);
@@ -69,8 +69,8 @@ internal sealed class Attention : nn.Module
         }
 
         Tensor attended = length == 1 && mask is null && cache?.Storage(_layer) is ({ } keys, { } values)
-            && SingleQueryAttention.Applies(q, keys, values, k.shape[2])
-            ? SingleQueryAttention.Forward(q, keys, values, k.shape[2], get_num_threads())
+            && SingleQueryAttention.Applies(q, keys, values, k.size(2))
+            ? SingleQueryAttention.Forward(q, keys, values, k.size(2), get_num_threads())
             : Attend(q, k, v, mask, batch, length);
         Tensor merged = attended.transpose(1, 2).reshape(batch, length, _heads * _headDim);
         return Adapt("o_proj", merged, SingleRowLinear.Forward(merged, o_proj.weight!, o_proj.bias), adapters).MoveToOuterDisposeScope();
@@ -95,13 +95,13 @@ internal sealed class Attention : nn.Module
         // Without a mask: causal over the new positions when nothing is cached, else a single query that sees all keys.
         return mask is not null
             ? nn.functional.scaled_dot_product_attention(q, k, v, attn_mask: mask)
-            : nn.functional.scaled_dot_product_attention(q, k, v, is_casual: k.shape[2] == length);
+            : nn.functional.scaled_dot_product_attention(q, k, v, is_casual: k.size(2) == length);
     }
 
     // [batch, seq, heads * head_dim] -> [batch, heads, seq, head_dim], with Qwen3's per-head norm.
     private Tensor Heads(Tensor projected, int heads, RmsNorm? norm)
     {
-        Tensor split = projected.view(projected.shape[0], projected.shape[1], heads, _headDim);
+        Tensor split = projected.view(projected.size(0), projected.size(1), heads, _headDim);
         if (norm is not null)
         {
             split = norm.Forward(split);

@@ -227,7 +227,7 @@ public sealed class CausalLM : nn.Module
         Tensor hidden = HiddenStates(tokenIds, inputEmbeddings, attentionMask, positionIds, cache, adapters);
         if (lastPositionOnly)
         {
-            hidden = hidden.narrow(1, hidden.shape[1] - 1, 1);
+            hidden = hidden.narrow(1, hidden.size(1) - 1, 1);
         }
         return Logits(hidden).MoveToOuterDisposeScope();
     }

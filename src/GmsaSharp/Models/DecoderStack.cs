@@ -11,13 +11,13 @@ internal static class DecoderStack
     public static Tensor Run(IReadOnlyList<DecoderBlock> blocks, RmsNorm finalNorm, RotaryEmbedding rotary, DecoderConfig config,
         Tensor inputEmbeddings, Tensor? padding, Tensor? positionIds, KvCache? cache, IProjectionAdapters? adapters)
     {
-        if (inputEmbeddings.dim() != 3 || inputEmbeddings.shape[2] != config.HiddenSize)
+        if (inputEmbeddings.dim() != 3 || inputEmbeddings.size(2) != config.HiddenSize)
         {
             throw new ArgumentException(
                 $"Input embeddings must be [batch, seq, {config.HiddenSize}], got [{string.Join(", ", inputEmbeddings.shape)}].", nameof(inputEmbeddings));
         }
         using var scope = NewDisposeScope();
-        long batch = inputEmbeddings.shape[0], length = inputEmbeddings.shape[1];
+        long batch = inputEmbeddings.size(0), length = inputEmbeddings.size(1);
         long past = cache?.Length ?? 0;
         if (cache is not null && cache.Layers != blocks.Count)
         {
@@ -28,7 +28,7 @@ internal static class DecoderStack
             throw new ArgumentException(
                 $"{past + length} positions ({past} cached + {length} new) exceed the model's max_position_embeddings of {config.MaxPositionEmbeddings}.");
         }
-        if (padding is not null && (padding.dim() != 2 || padding.shape[0] != batch || padding.shape[1] != length))
+        if (padding is not null && (padding.dim() != 2 || padding.size(0) != batch || padding.size(1) != length))
         {
             throw new ArgumentException(
                 $"The attention mask must be [{batch}, {length}] (one entry per new position), got [{string.Join(", ", padding.shape)}].", nameof(padding));

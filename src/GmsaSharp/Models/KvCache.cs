@@ -57,7 +57,7 @@ public sealed class KvCache : IDisposable
                 $"Layer {layer} appended twice in one pass: each block appends once, then the pass calls Advance.");
         }
         _appended[layer] = true;
-        long needed = Length + keys.shape[2];
+        long needed = Length + keys.size(2);
         _keys[layer] = Store(_keys[layer], keys, needed);
         _values[layer] = Store(_values[layer], values, needed);
         return (_keys[layer]!.narrow(2, 0, needed), _values[layer]!.narrow(2, 0, needed));
@@ -148,9 +148,9 @@ public sealed class KvCache : IDisposable
 
     private Tensor Store(Tensor? storage, Tensor update, long needed)
     {
-        if (storage is null || storage.shape[2] < needed)
+        if (storage is null || storage.size(2) < needed)
         {
-            long capacity = Math.Max(needed, storage is null ? needed : storage.shape[2] * 2);
+            long capacity = Math.Max(needed, storage is null ? needed : storage.size(2) * 2);
             Tensor grown;
             // Decoding runs in inference mode, whose new tensors may never be written in place outside it; the cache's
             // storage is written by every later pass, whatever its mode (compression, training on answers), so it is
@@ -166,7 +166,7 @@ public sealed class KvCache : IDisposable
             }
             storage = grown;
         }
-        storage.narrow(2, Length, update.shape[2]).copy_(update);
+        storage.narrow(2, Length, update.size(2)).copy_(update);
         return storage;
     }
 }

@@ -45,7 +45,7 @@ internal sealed class RotaryEmbedding
     /// is exact), so the same numbers, in four ops instead of nine. It runs for q and k of every block of every step.
     /// The caller's dispose scope owns the intermediates.</remarks>
     public static Tensor Apply(Tensor x, Tensor cos, Tensor signedSin) =>
-        (x * cos).add_(x.roll(x.shape[^1] / 2, -1) * signedSin);
+        (x * cos).add_(x.roll(x.size(-1) / 2, -1) * signedSin);
 
     // Llama 3.1: wavelengths longer than original_max / low_freq_factor are slowed by `factor`, those
     // shorter than original_max / high_freq_factor are kept, and the band between is interpolated.

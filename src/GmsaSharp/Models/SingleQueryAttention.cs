@@ -42,9 +42,14 @@ internal static unsafe class SingleQueryAttention
         {
             return false;
         }
-        if (query.dim() != 4 || keyStorage.dim() != 4 || query.shape[0] != 1 || query.shape[2] != 1 || keyStorage.shape[0] != 1
-            || !keyStorage.shape.SequenceEqual(valueStorage.shape) || query.shape[3] != keyStorage.shape[3]
-            || query.shape[1] % keyStorage.shape[1] != 0 || length < 1 || length > keyStorage.shape[2])
+        if (query.dim() != 4 || keyStorage.dim() != 4 || valueStorage.dim() != 4)
+        {
+            return false;
+        }
+        if (query.size(0) != 1 || query.size(2) != 1 || keyStorage.size(0) != 1
+            || keyStorage.size(1) != valueStorage.size(1) || keyStorage.size(2) != valueStorage.size(2)
+            || keyStorage.size(3) != valueStorage.size(3) || valueStorage.size(0) != 1 || query.size(3) != keyStorage.size(3)
+            || query.size(1) % keyStorage.size(1) != 0 || length < 1 || length > keyStorage.size(2))
         {
             return false;
         }
@@ -61,11 +66,11 @@ internal static unsafe class SingleQueryAttention
     public static Tensor Forward(Tensor query, Tensor keyStorage, Tensor valueStorage, long length, int threads)
     {
         using Tensor contiguousQuery = query.contiguous();
-        int heads = (int)query.shape[1], kvHeads = (int)keyStorage.shape[1], headDim = (int)query.shape[3];
+        int heads = (int)query.size(1), kvHeads = (int)keyStorage.size(1), headDim = (int)query.size(3);
         Tensor output = empty([1, heads, 1, headDim], query.dtype, query.device);
         fixed (byte* q = contiguousQuery.bytes, k = keyStorage.bytes, v = valueStorage.bytes, o = output.bytes)
         {
-            var call = new Call((nint)q, (nint)k, (nint)v, (nint)o, heads / kvHeads, headDim, keyStorage.shape[2], (int)length,
+            var call = new Call((nint)q, (nint)k, (nint)v, (nint)o, heads / kvHeads, headDim, keyStorage.size(2), (int)length,
                 query.dtype == ScalarType.BFloat16);
             int parts = (int)Math.Clamp(Math.Min(threads, 2 * length * headDim * kvHeads / ValuesPerThreadMinimum), 1, kvHeads);
             if (parts == 1)

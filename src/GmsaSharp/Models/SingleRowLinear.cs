@@ -39,18 +39,25 @@ internal static unsafe class SingleRowLinear
         {
             return nn.functional.linear(input, weight, bias);
         }
-        long[] shape = input.shape;
-        shape[^1] = weight.shape[0];
+        // Sizes one dimension at a time: Tensor.shape asks libtorch for a freshly pinned array on every call, which
+        // cost more than the rest of this method's bookkeeping in a decoding step (perf: ~6% of the step).
+        long outFeatures = weight.size(0);
+        var shape = new long[input.dim()];
+        for (int d = 0; d < shape.Length - 1; d++)
+        {
+            shape[d] = input.size(d);
+        }
+        shape[^1] = outFeatures;
         Tensor output = empty(shape, weight.dtype, input.device);
         bool bfloat16 = weight.dtype == ScalarType.BFloat16;
-        int inFeatures = (int)weight.shape[1];
+        int inFeatures = (int)weight.size(1);
         float[] x = Input(inFeatures);
         Span<byte> biasSpan = bias is null ? Span<byte>.Empty : bias.bytes;
         fixed (byte* inputBytes = input.bytes, weightBytes = weight.bytes, outputBytes = output.bytes, biasBytes = biasSpan)
         fixed (float* xf = x)
         {
             WidenInput(inputBytes, xf, inFeatures, bfloat16);
-            var call = new Call((nint)weightBytes, (nint)xf, (nint)outputBytes, (nint)biasBytes, inFeatures, weight.shape[0], bfloat16);
+            var call = new Call((nint)weightBytes, (nint)xf, (nint)outputBytes, (nint)biasBytes, inFeatures, outFeatures, bfloat16);
             Run(call, weight.NumberOfElements, threads);
         }
         return output;
@@ -65,13 +72,17 @@ internal static unsafe class SingleRowLinear
             return false;
         }
         if (input.dtype != dtype || input.device_type != DeviceType.CPU || weight.device_type != DeviceType.CPU
-            || weight.dim() != 2 || weight.shape[0] == 0 || weight.shape[1] == 0
-            || input.dim() == 0 || input.shape[^1] != weight.shape[1] || input.NumberOfElements != weight.shape[1])
+            || weight.dim() != 2 || input.dim() == 0)
+        {
+            return false;
+        }
+        long outFeatures = weight.size(0), inFeatures = weight.size(1);
+        if (outFeatures == 0 || inFeatures == 0 || input.size(-1) != inFeatures || input.NumberOfElements != inFeatures)
         {
             return false;
         }
         if (bias is not null && (bias.dtype != dtype || bias.device_type != DeviceType.CPU || bias.dim() != 1
-            || bias.shape[0] != weight.shape[0] || !bias.is_contiguous()))
+            || bias.size(0) != outFeatures || !bias.is_contiguous()))
         {
             return false;
         }

@@ -18,4 +18,8 @@ internal static class BFloat16Bits
         bits += 0x7FFF + ((bits >> 16) & 1);
         return (ushort)(bits >> 16);
     }
+
+    /// <summary><paramref name="value"/> rounded to the nearest bfloat16 when <paramref name="bfloat16"/>, else unchanged
+    /// (a float32 result needs no further rounding): what storing a product in a tensor of that dtype does to it.</summary>
+    public static float Rounded(float value, bool bfloat16) => bfloat16 ? ToSingle(FromSingle(value)) : value;
 }

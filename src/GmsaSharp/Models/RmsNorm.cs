@@ -6,7 +6,7 @@ namespace GmsaSharp.Models;
 
 /// <summary>RMSNorm: y = w * x / sqrt(mean(x^2) + eps), with the statistics taken in fp32 as in HF Llama.</summary>
 /// <remarks>Like every module of ours it is called through <c>Forward</c>; <c>forward</c> is TorchSharp's own modules' (Linear, Embedding).</remarks>
-internal sealed class RmsNorm : nn.Module
+internal sealed unsafe class RmsNorm : nn.Module
 {
     private readonly double _eps;
 #pragma warning disable IDE1006 // HuggingFace state-dict name
@@ -27,6 +27,10 @@ internal sealed class RmsNorm : nn.Module
     /// <summary>Normalises <paramref name="x"/> over its last dimension.</summary>
     public Tensor Forward(Tensor x)
     {
+        if (IsOneToken(x))
+        {
+            return NormalizeOneToken(x);
+        }
         using var scope = NewDisposeScope();
         Tensor x32 = x.to(ScalarType.Float32);
         // In place where the tensor is our own fresh result: the same numbers with fewer allocations, in a module
@@ -34,5 +38,59 @@ internal sealed class RmsNorm : nn.Module
         // backward reads its output, which in place is what it saves.)
         Tensor scale = x32.square().mean([-1], keepdim: true).add_(_eps).rsqrt_();
         return (weight * (x32 * scale).to(x.dtype)).MoveToOuterDisposeScope();
+    }
+
+    // A decoding step normalises one token's row [1, 1, hidden] (or its heads' rows [1, 1, heads, head_dim] for
+    // Qwen3's q/k norm) twice per block: eight libtorch ops per call cost more than the arithmetic. The same
+    // arithmetic in one pass: the sum of squares in float32, the normalised value rounded to the dtype, then the weight
+    // product rounded once more, exactly as the ops above; only the order of the float32 additions differs, as in the
+    // step's projections (SingleRowLinear). Longer inputs keep libtorch's ops, so prefill, compression and training
+    // are unchanged.
+    internal bool IsOneToken(Tensor x)
+    {
+        ScalarType dtype = x.dtype;
+        if ((dtype != ScalarType.BFloat16 && dtype != ScalarType.Float32) || weight.dtype != dtype
+            || x.device_type != DeviceType.CPU || weight.device_type != DeviceType.CPU)
+        {
+            return false;
+        }
+        if (x.dim() < 3 || x.size(0) != 1 || x.size(1) != 1 || x.NumberOfElements == 0 || x.size(-1) != weight.size(0))
+        {
+            return false;
+        }
+        if (is_grad_enabled() && (x.requires_grad || weight.requires_grad))
+        {
+            return false;
+        }
+        return x.is_contiguous() && weight.is_contiguous();
+    }
+
+    private Tensor NormalizeOneToken(Tensor x)
+    {
+        Tensor output = empty_like(x);
+        bool bfloat16 = x.dtype == ScalarType.BFloat16;
+        long size = x.size(-1), rows = x.NumberOfElements / size;
+        float eps = (float)_eps;
+        fixed (byte* inputBytes = x.bytes, weightBytes = weight.bytes, outputBytes = output.bytes)
+        {
+            nint input = (nint)inputBytes, scale = (nint)weightBytes, result = (nint)outputBytes;
+            for (long row = 0; row < rows; row++)
+            {
+                long first = row * size;
+                float squares = 0;
+                for (long i = 0; i < size; i++)
+                {
+                    float value = WidenedVectors.Element(input, first + i, bfloat16);
+                    squares += value * value;
+                }
+                float inverseRms = 1f / MathF.Sqrt(squares / size + eps);
+                for (long i = 0; i < size; i++)
+                {
+                    float normalized = BFloat16Bits.Rounded(WidenedVectors.Element(input, first + i, bfloat16) * inverseRms, bfloat16);
+                    WidenedVectors.Store(result, first + i, WidenedVectors.Element(scale, i, bfloat16) * normalized, bfloat16);
+                }
+            }
+        }
+        return output;
     }
 }

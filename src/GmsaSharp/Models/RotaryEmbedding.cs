@@ -45,7 +45,59 @@ internal sealed class RotaryEmbedding
     /// is exact), so the same numbers, in four ops instead of nine. It runs for q and k of every block of every step.
     /// The caller's dispose scope owns the intermediates.</remarks>
     public static Tensor Apply(Tensor x, Tensor cos, Tensor signedSin) =>
-        (x * cos).add_(x.roll(x.size(-1) / 2, -1) * signedSin);
+        IsOneToken(x, cos, signedSin)
+            ? ApplyToOneToken(x, cos, signedSin)
+            : (x * cos).add_(x.roll(x.size(-1) / 2, -1) * signedSin);
+
+    // A decoding step rotates q and k of one token in every block: four libtorch ops per call cost more than the
+    // arithmetic. The same three roundings per value in one pass (see ApplyToOneToken).
+    internal static bool IsOneToken(Tensor x, Tensor cos, Tensor signedSin)
+    {
+        ScalarType dtype = x.dtype;
+        if ((dtype != ScalarType.BFloat16 && dtype != ScalarType.Float32) || cos.dtype != dtype || signedSin.dtype != dtype)
+        {
+            return false;
+        }
+        if (x.device_type != DeviceType.CPU || cos.device_type != DeviceType.CPU || signedSin.device_type != DeviceType.CPU)
+        {
+            return false;
+        }
+        if (x.dim() != 4 || x.size(0) != 1 || x.size(2) != 1 || x.NumberOfElements == 0 || x.size(-1) % 2 != 0
+            || cos.NumberOfElements != x.size(-1) || signedSin.NumberOfElements != x.size(-1))
+        {
+            return false;
+        }
+        if (is_grad_enabled() && (x.requires_grad || cos.requires_grad || signedSin.requires_grad))
+        {
+            return false;
+        }
+        return x.is_contiguous() && cos.is_contiguous() && signedSin.is_contiguous();
+    }
+
+    // x [1, heads, 1, head_dim]: value i of each head becomes x_i * cos_i + x_(i + d/2 mod d) * signed_sin_i, each
+    // product rounded to the dtype and the sum rounded again, as the ops do.
+    private static unsafe Tensor ApplyToOneToken(Tensor x, Tensor cos, Tensor signedSin)
+    {
+        Tensor output = empty_like(x);
+        bool bfloat16 = x.dtype == ScalarType.BFloat16;
+        int d = (int)x.size(-1), half = d / 2;
+        long heads = x.NumberOfElements / d;
+        fixed (byte* inputBytes = x.bytes, cosBytes = cos.bytes, sinBytes = signedSin.bytes, outputBytes = output.bytes)
+        {
+            nint input = (nint)inputBytes, cosines = (nint)cosBytes, sines = (nint)sinBytes, result = (nint)outputBytes;
+            for (long head = 0; head < heads; head++)
+            {
+                long first = head * d;
+                for (int i = 0; i < d; i++)
+                {
+                    float rotated = BFloat16Bits.Rounded(WidenedVectors.Element(input, first + i, bfloat16) * WidenedVectors.Element(cosines, i, bfloat16), bfloat16);
+                    float paired = BFloat16Bits.Rounded(WidenedVectors.Element(input, first + (i + half) % d, bfloat16) * WidenedVectors.Element(sines, i, bfloat16), bfloat16);
+                    WidenedVectors.Store(result, first + i, rotated + paired, bfloat16);
+                }
+            }
+        }
+        return output;
+    }
 
     // Llama 3.1: wavelengths longer than original_max / low_freq_factor are slowed by `factor`, those
     // shorter than original_max / high_freq_factor are kept, and the band between is interpolated.

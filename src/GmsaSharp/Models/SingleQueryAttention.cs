@@ -139,7 +139,7 @@ internal static unsafe class SingleQueryAttention
                 long outRow = (long)(kvHead * group + g) * d;
                 for (int i = 0; i < d; i++)
                 {
-                    Write(call.Output, outRow + i, acc[g * d + i], call.BFloat16);
+                    WidenedVectors.Store(call.Output, outRow + i, acc[g * d + i], call.BFloat16);
                 }
             }
         }
@@ -208,18 +208,6 @@ internal static unsafe class SingleQueryAttention
         for (; i < d; i++)
         {
             sums[i] += p * WidenedVectors.Element(row, i);
-        }
-    }
-
-    private static void Write(nint data, long index, float value, bool bfloat16)
-    {
-        if (bfloat16)
-        {
-            ((ushort*)data)[index] = BFloat16Bits.FromSingle(value);
-        }
-        else
-        {
-            ((float*)data)[index] = value;
         }
     }
 }

@@ -55,6 +55,20 @@ internal static unsafe class WidenedVectors
     public static float Element(nint data, long index, bool bfloat16) =>
         bfloat16 ? Element((ushort*)data, index) : Element((float*)data, index);
 
+    /// <summary>Writes <paramref name="value"/> as element <paramref name="index"/> of bf16 (<paramref name="bfloat16"/>,
+    /// rounded to nearest even as libtorch converts) or f32 memory at <paramref name="data"/>.</summary>
+    public static void Store(nint data, long index, float value, bool bfloat16)
+    {
+        if (bfloat16)
+        {
+            ((ushort*)data)[index] = BFloat16Bits.FromSingle(value);
+        }
+        else
+        {
+            ((float*)data)[index] = value;
+        }
+    }
+
     /// <summary>Asks for the 64-byte lines covering <paramref name="bytes"/> bytes at <paramref name="address"/>. A
     /// prefetch is a hint that never faults, so an address past the end of the data is harmless. The loops read in
     /// order and request what they will read some kilobytes later: this machine's hardware prefetcher alone left them

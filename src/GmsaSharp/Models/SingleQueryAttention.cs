@@ -82,7 +82,14 @@ internal static unsafe class SingleQueryAttention
             }
             else
             {
-                Parallel.For(0, kvHeads, new ParallelOptions { MaxDegreeOfParallelism = parts }, kvHead => KvHead(call, kvHead));
+                int headsPerPart = (kvHeads + parts - 1) / parts;
+                DecodeWorkers.Run(parts, part =>
+                {
+                    for (int kvHead = part * headsPerPart; kvHead < Math.Min(kvHeads, (part + 1) * headsPerPart); kvHead++)
+                    {
+                        KvHead(call, kvHead);
+                    }
+                });
             }
         }
         return output;

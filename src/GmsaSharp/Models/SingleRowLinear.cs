@@ -127,7 +127,7 @@ internal static unsafe class SingleRowLinear
             return;
         }
         long rowsPerThread = (call.OutFeatures + threads - 1) / threads;
-        Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, part =>
+        DecodeWorkers.Run(threads, part =>
             Rows(call, part * rowsPerThread, Math.Min(call.OutFeatures, (part + 1) * rowsPerThread)));
     }
 

@@ -12,6 +12,9 @@ namespace GmsaSharp.Generation;
 /// </summary>
 public static class TokenGenerator
 {
+    /// <summary>The most new tokens whose cache positions a generation reserves before its prompt.</summary>
+    internal const int ReservedNewTokens = 1024;
+
     /// <summary>Generates after <paramref name="promptIds"/> (one sequence). Yields generated ids, never the EOS.</summary>
     public static IEnumerable<int> Generate(CausalLM lm, IReadOnlyList<int> promptIds, GenerationOptions options, CancellationToken cancellationToken = default)
     {
@@ -38,6 +41,9 @@ public static class TokenGenerator
     internal static IEnumerable<int> Decode(CausalLM lm, KvCache cache, IReadOnlyList<int> promptIds, IEnumerable<int> history, GenerationOptions options,
         IProjectionAdapters? adapters, CancellationToken cancellationToken)
     {
+        // Room for the prompt and the answer up front: growing the cache mid-answer copies all of it in one step.
+        // A budget past ReservedNewTokens grows by doubling instead of reserving memory an early EOS never uses.
+        cache.Reserve(Math.Min(lm.Config.MaxPositionEmbeddings, cache.Length + promptIds.Count + Math.Min(options.MaxNewTokens, ReservedNewTokens)));
         Tensor firstLogits;
         using (var scope = NewDisposeScope())
         {

@@ -24,6 +24,8 @@ public sealed class KvCache : IDisposable
     private Tensor? _mask;
     // The layers that appended in the pass in progress (since the last Advance or Truncate).
     private readonly bool[] _appended;
+    // Positions the first allocation makes room for (see Reserve).
+    private long _reserved;
 
     /// <summary>An empty cache for <paramref name="layers"/> blocks.</summary>
     internal KvCache(int layers)
@@ -32,6 +34,11 @@ public sealed class KvCache : IDisposable
         _values = new Tensor?[layers];
         _appended = new bool[layers];
     }
+
+    /// <summary>Makes the storage hold at least <paramref name="positions"/> positions without growing: a generation that
+    /// knows its prompt and token budget reserves them, so no decoding step copies the whole cache (at 4,096 positions
+    /// such a copy cost one step ~1 s). Storage already allocated keeps its size until it next grows.</summary>
+    internal void Reserve(long positions) => _reserved = Math.Max(_reserved, positions);
 
     /// <summary>The number of cached positions.</summary>
     public long Length { get; private set; }
@@ -150,14 +157,14 @@ public sealed class KvCache : IDisposable
     {
         if (storage is null || storage.size(2) < needed)
         {
-            long capacity = Math.Max(needed, storage is null ? needed : storage.size(2) * 2);
+            long capacity = Math.Max(Math.Max(needed, _reserved), storage is null ? needed : storage.size(2) * 2);
             Tensor grown;
             // Decoding runs in inference mode, whose new tensors may never be written in place outside it; the cache's
             // storage is written by every later pass, whatever its mode (compression, training on answers), so it is
-            // always an ordinary tensor.
+            // always an ordinary tensor. Positions past Length are never read, so new storage is left unzeroed.
             using (inference_mode(false))
             {
-                grown = zeros([update.shape[0], update.shape[1], capacity, update.shape[3]], dtype: update.dtype, device: update.device).DetachFromDisposeScope();
+                grown = empty([update.size(0), update.size(1), capacity, update.size(3)], dtype: update.dtype, device: update.device).DetachFromDisposeScope();
             }
             if (storage is not null)
             {

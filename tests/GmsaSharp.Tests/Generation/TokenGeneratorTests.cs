@@ -56,6 +56,25 @@ public class TokenGeneratorTests
         Assert.True(full.narrow(1, 9, 1).allclose(withGradients, rtol: 1e-4, atol: 1e-5));
     }
 
+    /// <summary>A generation reserves its prompt and token budget before the prompt, so no decoding step copies the
+    /// whole cache to grow it (issue 22: ~1 s at 4,096 positions). A budget past ReservedNewTokens reserves that many,
+    /// and never more than the model's positions.</summary>
+    [Theory]
+    [InlineData(4096, 4, 3 + 4)]
+    [InlineData(4096, TokenGenerator.ReservedNewTokens + 5, 3 + TokenGenerator.ReservedNewTokens)]
+    [InlineData(16, 100, 16)]
+    public void DecodingReservesThePromptAndTheAnswerUpFront(int positions, int maxNewTokens, long expectedCapacity)
+    {
+        using var lm = CausalLM.CreateRandom(SmallDecoder.Config() with { EosTokenIds = [], MaxPositionEmbeddings = positions }, SmallDecoder.Fp32, seed: 22);
+        using KvCache cache = lm.NewCache();
+        var options = new GenerationOptions { MaxNewTokens = maxNewTokens, StopAtEos = false };
+
+        TokenGenerator.Decode(lm, cache, [5, 6, 7], history: [5, 6, 7], options, adapters: null, CancellationToken.None).Take(4).ToArray();
+
+        Assert.Equal(3 + 3, cache.Length); // the fourth token is yielded, never fed back
+        Assert.Equal(expectedCapacity, cache.Storage(0).Keys!.size(2));
+    }
+
     [Fact]
     public void StopsAtEosWithoutEmittingIt()
     {

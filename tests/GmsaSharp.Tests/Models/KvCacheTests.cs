@@ -71,4 +71,27 @@ public class KvCacheTests
         Assert.Contains("a pass with a cache runs all its blocks", error.Message);
         Assert.Equal(0, cache.Length);
     }
+
+    [Fact]
+    public void AReservedCacheHoldsThatManyPositionsWithoutGrowing()
+    {
+        using var cache = new KvCache(layers: 1);
+        using var scope = NewDisposeScope();
+        cache.Reserve(10);
+        cache.Append(0, full(1, 1, 3, 4, 1f), full(1, 1, 3, 4, 2f));
+        cache.Advance(3, newMask: null);
+        Tensor storage = cache.Storage(0).Keys!;
+        for (int step = 0; step < 7; step++)
+        {
+            cache.Append(0, full(1, 1, 1, 4, 3f + step), full(1, 1, 1, 4, 3f + step));
+            cache.Advance(1, newMask: null);
+        }
+
+        Assert.Same(storage, cache.Storage(0).Keys);
+        Assert.Equal(10, storage.size(2));
+        (Tensor keys, Tensor values) = cache.Append(0, full(1, 1, 1, 4, 10f), full(1, 1, 1, 4, 10f));
+        Assert.Equal(20, cache.Storage(0).Keys!.size(2)); // past the reservation it doubles
+        Assert.Equal(new float[] { 1, 1, 1, 3, 4, 5, 6, 7, 8, 9, 10 }, keys.select(3, 0).flatten().data<float>().ToArray());
+        Assert.Equal(2f, values.select(2, 0).select(2, 0).item<float>());
+    }
 }

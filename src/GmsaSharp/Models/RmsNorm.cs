@@ -48,21 +48,11 @@ internal sealed unsafe class RmsNorm : nn.Module
     // are unchanged.
     internal bool IsOneToken(Tensor x)
     {
-        ScalarType dtype = x.dtype;
-        if ((dtype != ScalarType.BFloat16 && dtype != ScalarType.Float32) || weight.dtype != dtype
-            || x.device_type != DeviceType.CPU || weight.device_type != DeviceType.CPU)
-        {
-            return false;
-        }
         if (x.dim() < 3 || x.size(0) != 1 || x.size(1) != 1 || x.NumberOfElements == 0 || x.size(-1) != weight.size(0))
         {
             return false;
         }
-        if (is_grad_enabled() && (x.requires_grad || weight.requires_grad))
-        {
-            return false;
-        }
-        return x.is_contiguous() && weight.is_contiguous();
+        return OwnLoopOperands.Readable(x, weight);
     }
 
     private Tensor NormalizeOneToken(Tensor x)

@@ -53,25 +53,12 @@ internal sealed class RotaryEmbedding
     // arithmetic. The same three roundings per value in one pass (see ApplyToOneToken).
     internal static bool IsOneToken(Tensor x, Tensor cos, Tensor signedSin)
     {
-        ScalarType dtype = x.dtype;
-        if ((dtype != ScalarType.BFloat16 && dtype != ScalarType.Float32) || cos.dtype != dtype || signedSin.dtype != dtype)
-        {
-            return false;
-        }
-        if (x.device_type != DeviceType.CPU || cos.device_type != DeviceType.CPU || signedSin.device_type != DeviceType.CPU)
-        {
-            return false;
-        }
         if (x.dim() != 4 || x.size(0) != 1 || x.size(2) != 1 || x.NumberOfElements == 0 || x.size(-1) % 2 != 0
             || cos.NumberOfElements != x.size(-1) || signedSin.NumberOfElements != x.size(-1))
         {
             return false;
         }
-        if (is_grad_enabled() && (x.requires_grad || cos.requires_grad || signedSin.requires_grad))
-        {
-            return false;
-        }
-        return x.is_contiguous() && cos.is_contiguous() && signedSin.is_contiguous();
+        return OwnLoopOperands.Readable(x, cos, signedSin);
     }
 
     // x [1, heads, 1, head_dim]: value i of each head becomes x_i * cos_i + x_(i + d/2 mod d) * signed_sin_i, each

@@ -32,17 +32,7 @@ internal static unsafe class SingleQueryAttention
     /// storage of which the first <paramref name="length"/> positions are filled.</summary>
     internal static bool Applies(Tensor query, Tensor keyStorage, Tensor valueStorage, long length)
     {
-        ScalarType dtype = keyStorage.dtype;
-        if (!Vector512.IsHardwareAccelerated || (dtype != ScalarType.BFloat16 && dtype != ScalarType.Float32)
-            || query.dtype != dtype || valueStorage.dtype != dtype)
-        {
-            return false;
-        }
-        if (query.device_type != DeviceType.CPU || keyStorage.device_type != DeviceType.CPU || valueStorage.device_type != DeviceType.CPU)
-        {
-            return false;
-        }
-        if (query.dim() != 4 || keyStorage.dim() != 4 || valueStorage.dim() != 4)
+        if (!Vector512.IsHardwareAccelerated || query.dim() != 4 || keyStorage.dim() != 4 || valueStorage.dim() != 4)
         {
             return false;
         }
@@ -53,11 +43,7 @@ internal static unsafe class SingleQueryAttention
         {
             return false;
         }
-        if (is_grad_enabled() && (query.requires_grad || keyStorage.requires_grad || valueStorage.requires_grad))
-        {
-            return false;
-        }
-        return keyStorage.is_contiguous() && valueStorage.is_contiguous()
+        return OwnLoopOperands.Readable(query, keyStorage, valueStorage)
             && keyStorage.NumberOfElements * keyStorage.ElementSize <= int.MaxValue;
     }
 

@@ -66,31 +66,17 @@ internal static unsafe class SingleRowLinear
     /// <summary>Whether <see cref="Forward(Tensor, Tensor, Tensor?)"/> takes its own loop for these operands.</summary>
     internal static bool Applies(Tensor input, Tensor weight, Tensor? bias)
     {
-        ScalarType dtype = weight.dtype;
-        if (!Vector512.IsHardwareAccelerated || (dtype != ScalarType.BFloat16 && dtype != ScalarType.Float32))
-        {
-            return false;
-        }
-        if (input.dtype != dtype || input.device_type != DeviceType.CPU || weight.device_type != DeviceType.CPU
-            || weight.dim() != 2 || input.dim() == 0)
+        if (!Vector512.IsHardwareAccelerated || weight.dim() != 2 || input.dim() == 0)
         {
             return false;
         }
         long outFeatures = weight.size(0), inFeatures = weight.size(1);
-        if (outFeatures == 0 || inFeatures == 0 || input.size(-1) != inFeatures || input.NumberOfElements != inFeatures)
+        if (outFeatures == 0 || inFeatures == 0 || input.size(-1) != inFeatures || input.NumberOfElements != inFeatures
+            || (bias is not null && (bias.dim() != 1 || bias.size(0) != outFeatures)))
         {
             return false;
         }
-        if (bias is not null && (bias.dtype != dtype || bias.device_type != DeviceType.CPU || bias.dim() != 1
-            || bias.size(0) != outFeatures || !bias.is_contiguous()))
-        {
-            return false;
-        }
-        if (is_grad_enabled() && (input.requires_grad || weight.requires_grad || bias?.requires_grad == true))
-        {
-            return false;
-        }
-        return input.is_contiguous() && weight.is_contiguous() && weight.NumberOfElements * weight.ElementSize <= int.MaxValue;
+        return OwnLoopOperands.Readable(input, weight, bias) && weight.NumberOfElements * weight.ElementSize <= int.MaxValue;
     }
 
     private static float[] Input(int length)

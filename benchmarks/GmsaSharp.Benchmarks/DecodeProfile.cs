@@ -137,6 +137,7 @@ public static class DecodeProfile
         private readonly Attention[] _attention;
         private readonly Mlp[] _mlp;
         private readonly float[] _weightBytes;
+        private readonly float[] _cacheBytes;
         private readonly Tensor _tinyInput, _tinyWeight;
 
         public Parts(CausalLM lm, int context)
@@ -189,6 +190,8 @@ public static class DecodeProfile
             long bytes = _weights.Sum(block => block.Sum(w => w.NumberOfElements * w.ElementSize)) + _lm.Decoder.EmbeddingWeight.NumberOfElements * _lm.Decoder.EmbeddingWeight.ElementSize;
             _weightBytes = new float[bytes / sizeof(float)];
             Array.Fill(_weightBytes, 1f);
+            _cacheBytes = new float[2L * _config.Layers * kvHeads * context * headDim * _kCache.ElementSize / sizeof(float)];
+            Array.Fill(_cacheBytes, 1f);
             _tinyInput = Random(1, 1, 64);
             _tinyWeight = Random(64, 64);
             _norm = new RmsNorm(_config.HiddenSize, _config.RmsNormEps, lm.Device, dtype);
@@ -343,6 +346,21 @@ public static class DecodeProfile
                     nn.functional.scaled_dot_product_attention(folded, keys, values).reshape(batch, _config.Heads, 1, _config.HeadDim);
                     _oneLayer.Truncate(_oneLayer.Length);
                 })),
+                ("attention: the decoder's single-query loop over every block's own cache", layers, () =>
+                {
+                    for (int layer = 0; layer < layers; layer++)
+                    {
+                        (Tensor? keys, Tensor? values) = _cache.Storage(layer);
+                        SingleQueryAttention.Forward(_q, keys!, values!, _context, get_num_threads()).Dispose();
+                    }
+                }),
+                ("floor: a .NET vector sum over as many bytes as that cache", 1, () =>
+                {
+                    if (MemoryBandwidth.Sum(_cacheBytes) <= 0)
+                    {
+                        throw new InvalidOperationException("The sum read nothing.");
+                    }
+                }),
                 ("MLP silu(gate) * up, split", layers, () => Repeat(layers, () =>
                 {
                     Tensor[] gateUp = _gateUpOut.split([_config.IntermediateSize, _config.IntermediateSize], -1);

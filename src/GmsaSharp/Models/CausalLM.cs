@@ -119,7 +119,6 @@ public sealed class CausalLM : nn.Module
             WeightLoader.Load(files, parameters, name =>
                 (config.TieWordEmbeddings && name == "lm_head.weight") || name.EndsWith(".rotary_emb.inv_freq", StringComparison.Ordinal),
                 (name, stored) => samples[name] = ModelFingerprint.Sample(stored), progress, cancellationToken);
-            HugePages.AdviseWeights(lm.parameters());
             lm._fingerprint = lm.ComputeFingerprint(name => samples[name]);
             lm.SourceFolder = directory;
             lm.Tokenizer = HfTokenizer.TryLoad(directory);
@@ -156,7 +155,6 @@ public sealed class CausalLM : nn.Module
             }
         }
         lm.eval();
-        HugePages.AdviseWeights(lm.parameters());
         return lm;
     }
 

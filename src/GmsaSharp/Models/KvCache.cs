@@ -1,4 +1,3 @@
-using GmsaSharp.Runtime;
 using static TorchSharp.torch;
 
 namespace GmsaSharp.Models;
@@ -167,8 +166,6 @@ public sealed class KvCache : IDisposable
             {
                 grown = empty([update.size(0), update.size(1), capacity, update.size(3)], dtype: update.dtype, device: update.device).DetachFromDisposeScope();
             }
-            // Every decoding step reads the whole cache: its pages are faulted in by the writes below, as 2 MB pages.
-            HugePages.Advise(grown, collapse: false);
             if (storage is not null)
             {
                 grown.narrow(2, 0, Length).copy_(storage.narrow(2, 0, Length));

@@ -141,13 +141,24 @@ internal static unsafe class SingleQueryAttention
         ArrayPool<float>.Shared.Return(sums);
     }
 
-    // s[g, t] = q[g] · keys[t], for the group's query heads and every cached key (rows of d elements).
+    // s[g, t] = q[g] · keys[t], for the group's query heads and every cached key (rows of d elements). Four keys at a
+    // time, each with its own sum: with one key at a time, each key's multiply-adds and horizontal sum waited on the
+    // last (about 60 cycles per key and head on llama24). Each key's sum runs in the same order as Dot's.
     private static void Scores<T>(T* keys, float* q, float* s, int group, int d, int length) where T : unmanaged
     {
-        for (int t = 0; t < length; t++)
+        int t = 0;
+        for (; t + 4 <= length; t += 4)
+        {
+            T* rows = keys + (long)t * d;
+            WidenedVectors.Prefetch((byte*)rows + PrefetchBytes, 4 * d * sizeof(T));
+            for (int g = 0; g < group; g++)
+            {
+                Dot4(rows, q + g * d, d, s + g * length + t);
+            }
+        }
+        for (; t < length; t++)
         {
             T* row = keys + (long)t * d;
-            WidenedVectors.Prefetch((byte*)row + PrefetchBytes, d * sizeof(T));
             for (int g = 0; g < group; g++)
             {
                 s[g * length + t] = Dot(row, q + g * d, d);
@@ -155,16 +166,76 @@ internal static unsafe class SingleQueryAttention
         }
     }
 
-    // acc[g] = sum over t of p[g, t] * values[t].
+    // acc[g] = sum over t of p[g, t] * values[t], in order of t; four values at a time, so that each part of acc is
+    // loaded and stored once per four values instead of once per value.
     private static void WeightedSum<T>(T* values, float* p, float* acc, int group, int d, int length) where T : unmanaged
     {
-        for (int t = 0; t < length; t++)
+        int t = 0;
+        for (; t + 4 <= length; t += 4)
+        {
+            T* rows = values + (long)t * d;
+            WidenedVectors.Prefetch((byte*)rows + PrefetchBytes, 4 * d * sizeof(T));
+            for (int g = 0; g < group; g++)
+            {
+                MultiplyAdd4(rows, p + g * length + t, acc + g * d, d);
+            }
+        }
+        for (; t < length; t++)
         {
             T* row = values + (long)t * d;
-            WidenedVectors.Prefetch((byte*)row + PrefetchBytes, d * sizeof(T));
             for (int g = 0; g < group; g++)
             {
                 MultiplyAdd(row, p[g * length + t], acc + g * d, d);
+            }
+        }
+    }
+
+    // s[j] = q · rows[j] for the four consecutive rows of d elements at rows.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Dot4<T>(T* rows, float* q, int d, float* s) where T : unmanaged
+    {
+        int step = WidenedVectors.Step<T>();
+        var s0 = Vector512<float>.Zero;
+        var s1 = Vector512<float>.Zero;
+        var s2 = Vector512<float>.Zero;
+        var s3 = Vector512<float>.Zero;
+        int i = 0;
+        for (; i + step <= d; i += step)
+        {
+            s0 = WidenedVectors.MultiplyAdd(s0, rows + i, q + i);
+            s1 = WidenedVectors.MultiplyAdd(s1, rows + d + i, q + i);
+            s2 = WidenedVectors.MultiplyAdd(s2, rows + 2 * d + i, q + i);
+            s3 = WidenedVectors.MultiplyAdd(s3, rows + 3 * d + i, q + i);
+        }
+        float t0 = Vector512.Sum(s0), t1 = Vector512.Sum(s1), t2 = Vector512.Sum(s2), t3 = Vector512.Sum(s3);
+        for (; i < d; i++)
+        {
+            t0 += WidenedVectors.Element(rows, i) * q[i];
+            t1 += WidenedVectors.Element(rows, d + i) * q[i];
+            t2 += WidenedVectors.Element(rows, 2 * d + i) * q[i];
+            t3 += WidenedVectors.Element(rows, 3 * d + i) * q[i];
+        }
+        s[0] = t0;
+        s[1] = t1;
+        s[2] = t2;
+        s[3] = t3;
+    }
+
+    // sums += p[0] * rows[0] + ... + p[3] * rows[3], added in that order, for four consecutive rows of d elements.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void MultiplyAdd4<T>(T* rows, float* p, float* sums, int d) where T : unmanaged
+    {
+        int step = WidenedVectors.Step<T>();
+        int i = 0;
+        for (; i + step <= d; i += step)
+        {
+            WidenedVectors.ScaleAdd4(rows + i, d, p, sums + i);
+        }
+        for (; i < d; i++)
+        {
+            for (int j = 0; j < 4; j++)
+            {
+                sums[i] += p[j] * WidenedVectors.Element(rows, (long)j * d + i);
             }
         }
     }

@@ -45,6 +45,34 @@ internal static unsafe class WidenedVectors
         Vector512.FusedMultiplyAdd(Vector512.Load((float*)w), scale, Vector512.Load(sums)).Store(sums);
     }
 
+    /// <summary>Adds <c>p[j]</c> times one step of <c>w + j * stride</c>, for j = 0..3 in that order, to as many floats at
+    /// <paramref name="sums"/>, loading and storing them once.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void ScaleAdd4<T>(T* w, int stride, float* p, float* sums) where T : unmanaged
+    {
+        if (typeof(T) == typeof(ushort))
+        {
+            var low = Vector512.Load(sums);
+            var high = Vector512.Load(sums + 16);
+            for (int j = 0; j < 4; j++)
+            {
+                var scale = Vector512.Create(p[j]);
+                (Vector512<uint> wl, Vector512<uint> wh) = Vector512.Widen(Vector512.Load((ushort*)w + j * stride));
+                low = Vector512.FusedMultiplyAdd((wl << 16).AsSingle(), scale, low);
+                high = Vector512.FusedMultiplyAdd((wh << 16).AsSingle(), scale, high);
+            }
+            low.Store(sums);
+            high.Store(sums + 16);
+            return;
+        }
+        var sum = Vector512.Load(sums);
+        for (int j = 0; j < 4; j++)
+        {
+            sum = Vector512.FusedMultiplyAdd(Vector512.Load((float*)w + j * stride), Vector512.Create(p[j]), sum);
+        }
+        sum.Store(sums);
+    }
+
     /// <summary>Value <paramref name="index"/> of <paramref name="w"/> as a float32 (exact).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Element<T>(T* w, long index) where T : unmanaged =>

@@ -49,11 +49,7 @@ internal sealed class LoraAdapters : nn.Module, IProjectionAdapters
         using var scope = NewDisposeScope();
         Tensor x = Settings.Dropout > 0 ? nn.functional.dropout(input, Settings.Dropout, training) : input;
         Tensor delta = nn.functional.linear(nn.functional.linear(x, pair.A.to(input.dtype)), pair.B.to(input.dtype));
-        // An explicit Scalar, alive until the multiply has returned: the implicit one of `delta * Scale` is unreachable
-        // once its native handle is read, and a GC during the call let its finalizer free it first ("Unknown scalar
-        // type", seen once in CI under the test suite's parallel load).
-        using Scalar scale = Settings.Scale.ToScalar();
-        return (output + delta.mul(scale)).MoveToOuterDisposeScope();
+        return (output + delta * Settings.Scale).MoveToOuterDisposeScope();
     }
 
     private static long InputSize(DecoderConfig config, string projection) => projection switch

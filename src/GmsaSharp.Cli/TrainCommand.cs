@@ -17,6 +17,7 @@ internal static class TrainCommand
         Qa(),
         Autoencode(),
         Keft(),
+        Distill(),
     };
 
     private static Command Pretrain()
@@ -205,6 +206,35 @@ internal static class TrainCommand
                 : restate > 0 ? $"the KEFT adapters, the encoder LoRA and LSA, with restatement weighted {restate}"
                 : "the KEFT adapters, the encoder LoRA and LSA";
             Console.WriteLine($"keft: {stage.Report}; {stage.Sequences:N0} sequences; trains {trains}; {lm.Environment.Describe()}");
+            return run.Train(stage);
+        });
+        return command;
+    }
+
+    private static Command Distill()
+    {
+        var training = new TrainingCliOptions();
+        var model = new Option<string>("--model") { Description = "The frozen base decoder (HF folder) of the teacher.", Required = true };
+        var teacher = new Option<string>("--teacher") { Description = "The trained GMSA checkpoint whose soft tokens the student learns to produce.", Required = true };
+        var data = new Option<string>("--data") { Description = "JSONL whose distinct \"input\" fields are the documents (QA or autoencoder files).", Required = true };
+        var rates = new Option<string>("--rates") { Description = "Compression rates drawn per sample.", DefaultValueFactory = _ => "4,8" };
+        var encoderLayers = new Option<int>("--encoder-layers") { Description = "The student's encoder blocks (fewer than the teacher's makes compression cheaper).", Required = true };
+        var lsaLayers = new Option<int?>("--lsa-layers") { Description = "The student's LSA blocks (default: the teacher's)." };
+        var command = new Command("distill",
+            "Train a cheaper compressor (fewer encoder blocks) to produce a trained one's soft tokens; it starts from the teacher's weights where shapes allow and keeps its KEFT adapters.")
+            { model, teacher, data, rates, encoderLayers, lsaLayers };
+        training.AddTo(command);
+        training.SetAction(command, (result, run) =>
+        {
+            using CausalLM lm = CausalLM.FromPretrained(result.GetValue(model)!, run.Compute);
+            using GmsaCompressor taught = GmsaCompressor.FromPretrained(result.GetValue(teacher)!, lm);
+            string? resumed = StartingCheckpoint(run.Output, run.Resume, given: null);
+            using GmsaCompressor student = resumed is not null
+                ? GmsaCompressor.FromPretrained(resumed, lm)
+                : DistillStage.CreateStudent(taught, result.GetValue(encoderLayers), result.GetValue(lsaLayers) ?? taught.Config.LsaLayers, run.Options.Seed);
+            var stage = new DistillStage(student, taught, GmsaJsonl.Read(result.GetValue(data)!, requireQa: false), OptionValues.PositiveIntegers(result.GetValue(rates)!, "--rates"), run.Options.Seed);
+            Console.WriteLine($"distill: {stage.Report}; student encoder {student.Config.EncoderLayers} blocks, LSA {student.Config.LsaLayers}; " +
+                $"teacher encoder {taught.Config.EncoderLayers}, LSA {taught.Config.LsaLayers}; {lm.Environment.Describe()}");
             return run.Train(stage);
         });
         return command;

@@ -53,6 +53,15 @@ public sealed class TrainAndEvalCliTests : IDisposable
         Assert.NotEqual(0, refused.Code);
         Assert.Contains("fingerprint", refused.Error);
         Ok(CliRunner.Run([.. moveKeft, "--adopt-base"]));
+        // A student distilled from the KEFT-trained compressor keeps its KEFT adapters; a second run resumes it.
+        var distilled = CliRunner.Run(["train", "distill", "--model", P("base"), "--teacher", P("gmsa"), "--data", P("bio/train/qa.jsonl"), "--rates", "4",
+            "--encoder-layers", "1", "--lsa-layers", "2", "--steps", "2", "--checkpoint-every", "1", "--out", P("student"), .. common]);
+        Ok(distilled);
+        Assert.Contains("distill: 6 samples read, 6 used", distilled.Out);
+        Assert.Contains("student encoder 1 blocks, LSA 2; teacher encoder 1, LSA 1", distilled.Out);
+        Ok(CliRunner.Run(["train", "distill", "--model", P("base"), "--teacher", P("gmsa"), "--data", P("bio/train/qa.jsonl"), "--rates", "4",
+            "--encoder-layers", "1", "--lsa-layers", "2", "--steps", "3", "--resume", "--out", P("student"), .. common]));
+        Assert.Equal(3, File.ReadAllLines(P("student/metrics.jsonl")).Length);
         Ok(CliRunner.Run("eval", "--model", P("base"), "--gmsa", P("gmsa"), "--data", P("bio/test/qa.jsonl"), "--limit", "2", "--rates", "4",
             "--truncation", "--max-new-tokens", "4", "--dtype", "float32", "--group-by", "attribute,biography", "--out", P("eval")));
 
@@ -87,6 +96,11 @@ public sealed class TrainAndEvalCliTests : IDisposable
         using (var b = compressor.KeftLora!.named_parameters().Single(p => p.name == "layers.0.down_proj.lora_B").parameter.detach())
         {
             Assert.True(b.abs().sum().item<float>() > 0, "KEFT LoRA B of down_proj stayed zero");
+        }
+        using (var student = GmsaCompressor.FromPretrained(P("student"), lm))
+        {
+            Assert.Equal((1, 2), (student.Config.EncoderLayers, student.Config.LsaLayers));
+            Assert.Equal(compressor.Config.KeftLora!.Targets, student.Config.KeftLora!.Targets);
         }
         using (var furtherTrained = CausalLM.FromPretrained(P("qa"), new ComputeOptions { Device = "cpu", DType = ScalarType.Float32 }))
         using (var moved = GmsaCompressor.FromPretrained(P("gmsa-moved"), furtherTrained))

@@ -141,6 +141,72 @@ public sealed class TrainingTests : IDisposable
     }
 
     [Fact]
+    public void DistillationTeachesAShallowerStudentTheTeachersSoftTokensTrainingOnlyItsEncoderLoraAndLsa()
+    {
+        using var lm = LoadModel();
+        using var teacher = GmsaCompressor.Create(lm, SmallGmsa with { EncoderLayers = 2 });
+        teacher.AddKeftAdapters(SmallKeft, seed: 9);
+        // A trained teacher's adapters matter: give every LoRA B weights (a fresh B is zero, the identity).
+        using (no_grad())
+        {
+            foreach ((string name, Parameter parameter) in teacher.named_parameters().Where(p => p.name.EndsWith("lora_B", StringComparison.Ordinal)))
+            {
+                parameter.copy_(randn(parameter.shape, generator: new TorchSharp.torch.Generator(7)) * 0.05);
+            }
+        }
+        var baseBefore = Snapshot(lm.named_parameters().Select(p => (p.name, p.parameter)));
+        var teacherBefore = Snapshot(teacher.named_parameters().Select(p => (p.name, p.parameter)));
+
+        using var student = DistillStage.CreateStudent(teacher, encoderLayers: 1, lsaLayers: 1, seed: 2);
+
+        // Every student weight has a teacher weight of that name (encoder block 0, the LSA block, KEFT) and starts as its copy.
+        Assert.Equal(1, student.Config.EncoderLayers);
+        Assert.Equal(teacher.Config.WindowSize, student.Config.WindowSize);
+        Assert.All(student.named_parameters(), p => Assert.True(p.parameter.allclose(teacherBefore[p.name], rtol: 0, atol: 0), $"{p.name} is not the teacher's"));
+        Assert.Contains(student.named_parameters(), p => p.name.StartsWith("keft_lora.", StringComparison.Ordinal));
+        var keftBefore = Snapshot(student.KeftLora!.named_parameters().Select(p => (p.name, p.parameter)));
+        var encoderBefore = Snapshot(student.EncoderLora.named_parameters().Select(p => (p.name, p.parameter)));
+        // QA files repeat a document per question: each document counts once.
+        GmsaSample[] samples = [.. AeSamples, .. QaSamples, QaSamples[0]];
+        var stage = new DistillStage(student, teacher, samples, [2, 4], seed: 1);
+        Assert.Equal(new DataReport(4, 4, 0, 0), stage.Report);
+        Assert.All(stage.TrainableParameters, p => Assert.True(p.Name.StartsWith("encoder_lora.", StringComparison.Ordinal) || p.Name.StartsWith("lsa.", StringComparison.Ordinal), p.Name));
+        string output = Path.Combine(_directory, "distill");
+
+        Trainer.Run(stage, new TrainingOptions { Steps = 120, LearningRate = 5e-3, WarmupSteps = 5, BatchSize = 2, Seed = 1 }, output, resume: false);
+
+        double first = FirstAndLastLoss(output, out double last);
+        Assert.True(last < first / 3, $"the soft tokens' relative error fell only from {first:F4} to {last:F4}");
+        Assert.All(lm.named_parameters(), p => Assert.True(p.parameter.allclose(baseBefore[p.name], rtol: 0, atol: 0), $"base weight {p.name} changed"));
+        Assert.All(teacher.named_parameters(), p => Assert.True(p.parameter.allclose(teacherBefore[p.name], rtol: 0, atol: 0), $"teacher weight {p.name} changed"));
+        Assert.All(student.KeftLora!.named_parameters(), p => Assert.True(p.parameter.allclose(keftBefore[p.name], rtol: 0, atol: 0), $"student KEFT weight {p.name} changed"));
+        Assert.Contains(student.EncoderLora.named_parameters(), p => !p.parameter.allclose(encoderBefore[p.name], rtol: 0, atol: 0));
+        using var saved = GmsaCompressor.FromPretrained(output, lm);
+        Assert.Equal(1, saved.Config.EncoderLayers);
+        Assert.Equal(new[] { 2, 4 }, saved.Config.TrainedRates);
+        Assert.NotNull(saved.KeftLora);
+    }
+
+    [Fact]
+    public void DistillationRefusesAnotherBaseOrWindowAnImpossibleShapeAndDocumentsItCannotCompress()
+    {
+        using var lm = LoadModel();
+        using var otherLm = LoadModel();
+        using var teacher = GmsaCompressor.Create(lm, SmallGmsa with { EncoderLayers = 2 });
+        using var student = DistillStage.CreateStudent(teacher, encoderLayers: 1, lsaLayers: 1, seed: 2);
+        using var foreign = GmsaCompressor.Create(otherLm, SmallGmsa with { EncoderLayers = 2 });
+        using var wider = GmsaCompressor.Create(lm, SmallGmsa with { EncoderLayers = 2, WindowSize = 16 });
+
+        Assert.Contains("base model", Assert.Throws<ArgumentException>(() => new DistillStage(student, foreign, AeSamples, [4], 1)).Message);
+        Assert.Contains("window (16 tokens)", Assert.Throws<ArgumentException>(() => new DistillStage(student, wider, AeSamples, [4], 1)).Message);
+        Assert.Contains("encoder_layers", Assert.Throws<ArgumentOutOfRangeException>(() => DistillStage.CreateStudent(teacher, 0, 1, 1)).Message);
+        Assert.Contains("lsa_layers", Assert.Throws<ArgumentOutOfRangeException>(() => DistillStage.CreateStudent(teacher, 1, 3, 1)).Message);
+        // At rate 1 a document longer than the decoder's 128 positions cannot be compressed.
+        GmsaSample tooLong = new(string.Join(" ", Enumerable.Repeat("the cat sat on the mat.", 60)), null, [], 1);
+        Assert.Contains("1 samples read, 0 used, 0 windowed, 1 rejected", Assert.Throws<InvalidDataException>(() => new DistillStage(student, teacher, [tooLong], [1], 1)).Message);
+    }
+
+    [Fact]
     public void PretrainingLowersTheLossAndTrainsEveryWeight()
     {
         using var lm = LoadModel();

@@ -3,9 +3,9 @@
 # (language modelling, then reading one- and two-person, then medium documents), a GMSA compressor (autoencode,
 # then KEFT), both trained on in fresh worlds whose facts can only be read, then scored on worlds no step saw.
 # Every training stage checkpoints; running the script again continues each stage from its checkpoint.
-# Usage: models/bio-small/build.sh WORK_DIR   (then copy WORK_DIR/l2 to models/bio-small/base and WORK_DIR/l2-gmsa
+# Usage: models/bio-small/build.sh WORK_DIR   (then copy WORK_DIR/l2 to models/bio-small/base and WORK_DIR/d2
 # to models/bio-small/gmsa without their checkpoint/ folders, and WORK_DIR's heldout-qa.jsonl, heldout-long-qa.jsonl,
-# sample-document.txt and sample-questions.txt to models/bio-small/). About 12 hours on a 2-core CPU with native bf16.
+# sample-document.txt and sample-questions.txt to models/bio-small/). About 13 hours on a 2-core CPU with native bf16.
 # The retired pairs and the seed-1 evaluations of earlier versions: research/bio-small/ (NOTES.md).
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -83,6 +83,10 @@ gmsa train keft --model m9 --gmsa mid7-gmsa --adopt-base --data mid-pronoun/trai
 #    on long and medium documents together, l1-gmsa carried over to it the same way: l2, l2-gmsa (recipes/long-docs.sh).
 (cd "$repo" && models/bio-small/recipes/long-docs.sh "$work")
 
+# 6c. Version 9 (gmsa/): l2-gmsa distilled into a 2-of-6-block encoder that produces its soft tokens, so that
+#     compressing costs a third of reading instead of two thirds (recipes/distill.sh: d2). The reader stays l2.
+(cd "$repo" && models/bio-small/recipes/distill.sh "$work")
+
 # 7. Evaluation on worlds no step used: validation world 31 (any choice between candidates is made there), test
 #    worlds 41 and 42 (the card's tables), 200 questions each (two per document), medium and long documents.
 #    heldout-qa.jsonl and heldout-long-qa.jsonl (the tests' floors): one question of each of world 41's first 40
@@ -90,14 +94,14 @@ gmsa train keft --model m9 --gmsa mid7-gmsa --adopt-base --data mid-pronoun/trai
 #    characters (about 3,000 tokens, six encoder windows); sample-questions.txt: four of its questions.
 qa_eval=(--rates 4,8 --truncation --max-new-tokens 16 --stop $'\n' --group-by biographies,attribute)
 for set in w31-long w41-long w41-mid w42-long w42-mid w31-mid; do
-  gmsa eval --model l2 --gmsa l2-gmsa --data "$set-200.jsonl" "${qa_eval[@]}" --out "l2-eval-$set"
+  gmsa eval --model l2 --gmsa d2 --data "$set-200.jsonl" "${qa_eval[@]}" --out "d2-eval-$set"
 done
 awk '{ n = NR - 1; d = int(n / 16); q = n % 16; if (d < 40 && q == d % 16) print }' w41-mid/test/qa.jsonl > heldout-qa.jsonl
 awk '{ n = NR - 1; d = int(n / 24); q = n % 24; if (d < 40 && q == d % 24) print }' w41-long/test/qa.jsonl > heldout-long-qa.jsonl
 for held in heldout-qa heldout-long-qa; do
-  gmsa eval --model l2 --gmsa l2-gmsa --data "$held.jsonl" --rates 4,8 --truncation --max-new-tokens 16 --stop $'\n' --out "l2-eval-$held"
+  gmsa eval --model l2 --gmsa d2 --data "$held.jsonl" --rates 4,8 --truncation --max-new-tokens 16 --stop $'\n' --out "d2-eval-$held"
 done
-gmsa eval --model l2 --gmsa l2-gmsa --data w41-mid/test/ae.jsonl --limit 10 --reconstruction --rates 4,8 --out l2-eval-reconstruction
+gmsa eval --model l2 --gmsa d2 --data w41-mid/test/ae.jsonl --limit 10 --reconstruction --rates 4,8 --out d2-eval-reconstruction
 python3 - w41-long/test/qa.jsonl <<'PY'
 import json, sys
 rows = [json.loads(line) for line in open(sys.argv[1], encoding="utf-8")]
@@ -106,12 +110,10 @@ open("sample-document.txt", "w", encoding="utf-8").write(rows[chosen]["input"])
 open("sample-questions.txt", "w", encoding="utf-8").write("".join(rows[chosen + q]["prompt"] + "\n" for q in (0, 4, 8, 16)))
 open("sample-qa.jsonl", "w", encoding="utf-8").write("".join(json.dumps(row) + "\n" for row in rows[chosen:chosen + 24]))
 PY
-#    All 24 questions of the sample document (the README's "13 of its 24" from the full prompt, 11 from 4x).
-gmsa eval --model l2 --gmsa l2-gmsa --data sample-qa.jsonl --rates 4 --max-new-tokens 16 --stop $'\n' --out l2-eval-sample
-#    Versions 7 (l1, l1-gmsa) and 6 (w1, w1-gmsa) on the same sets, for the card's comparison.
+#    All 24 questions of the sample document (the README's count of right answers).
+gmsa eval --model l2 --gmsa d2 --data sample-qa.jsonl --rates 4 --max-new-tokens 16 --stop $'\n' --out d2-eval-sample
+#    Version 8 (l2, l2-gmsa: the teacher) on the same sets, for the card's comparison; versions 7 (l1, l1-gmsa) and
+#    6 (w1, w1-gmsa) as research/bio-small/training/version8 records them.
 for set in w31-long w41-long w41-mid w42-long w42-mid w31-mid; do
-  gmsa eval --model l1 --gmsa l1-gmsa --data "$set-200.jsonl" "${qa_eval[@]}" --out "l1-eval-$set"
-done
-for set in w31-long w41-long w41-mid w42-mid; do
-  gmsa eval --model w1 --gmsa w1-gmsa --data "$set-200.jsonl" "${qa_eval[@]}" --out "w1-eval-$set"
+  gmsa eval --model l2 --gmsa l2-gmsa --data "$set-200.jsonl" "${qa_eval[@]}" --out "l2-eval-$set"
 done

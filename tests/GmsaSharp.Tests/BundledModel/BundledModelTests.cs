@@ -29,6 +29,10 @@ public sealed class BundledModelTests
         GenerationResult answer = await compressor.AnswerAsync(context, question, new GenerationOptions { MaxNewTokens = 16, StopStrings = ["\n"] });
 
         Assert.Equal(new[] { 4, 8 }, compressor.Config.TrainedRates);
+        // Compression must cost a small part of reading (issue "Default model v6": the encoder a small part of the
+        // decoder's depth): version 9's encoder is 2 of the 6 blocks.
+        Assert.True(compressor.Config.EncoderLayers * 3 <= lm.Config.Layers,
+            $"the encoder is {compressor.Config.EncoderLayers} of the decoder's {lm.Config.Layers} blocks; compressing would cost more than a third of reading");
         // The sample is a long document (issue "Default model v6": at least 2,500 tokens, five or more windows).
         Assert.True(context.SourceTokens >= 2500, $"the sample document has {context.SourceTokens} tokens; it must be a long one");
         Assert.True(context.Windows >= 5, $"the sample document spans {context.Windows} encoder windows; it must exercise long windowed compression");
@@ -62,7 +66,7 @@ public sealed class BundledModelTests
     /// 40 held-out questions about documents of a world no training step used (world 41 of build.sh), one per
     /// test document, answered from compressed context: medium documents (3-10 people, heldout-qa.jsonl) and long
     /// ones (8-40 people, ~2,300 tokens, heldout-long-qa.jsonl). Measured on these files (MODEL_CARD.md, truncation
-    /// to the same budgets in brackets): medium 52.5% at 4x and 52.5% at 8x (20% / 7.5%), long 65% and 62.5%
+    /// to the same budgets in brackets): medium 52.5% at 4x and 52.5% at 8x (20% / 7.5%), long 65% and 55%
     /// (27.5% / 17.5%). The floors are far above chance (an answer is one specific name, city, date or subject among
     /// hundreds), above truncation to the same budget, and 17.5 points below the measured values, so only a real
     /// regression fails.
@@ -71,7 +75,7 @@ public sealed class BundledModelTests
     [InlineData("heldout-qa.jsonl", 4, 35)]
     [InlineData("heldout-qa.jsonl", 8, 35)]
     [InlineData("heldout-long-qa.jsonl", 4, 47.5)]
-    [InlineData("heldout-long-qa.jsonl", 8, 45)]
+    [InlineData("heldout-long-qa.jsonl", 8, 37.5)]
     public async Task ThePairAnswersHeldOutQuestionsFromCompressedContextWellAboveChance(string file, int rate, double floor)
     {
         using var lm = CausalLM.FromPretrained(Path.Combine(Folder, "base"), new ComputeOptions { Device = "cpu" });

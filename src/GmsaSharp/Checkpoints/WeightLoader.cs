@@ -64,7 +64,7 @@ internal static class WeightLoader
         if (missing.Length > 0)
         {
             throw new InvalidDataException(
-                $"The checkpoint ({string.Join(", ", files.Select(Path.GetFileName))}) lacks {missing.Length} tensor(s) the model needs: {string.Join(", ", missing.Take(8))}{(missing.Length > 8 ? ", ..." : "")}.");
+                $"The checkpoint ({string.Join(", ", files.Select(file => $"'{file}'"))}) lacks {missing.Length} tensor(s) the model needs: {string.Join(", ", missing.Take(8))}{(missing.Length > 8 ? ", ..." : "")}.");
         }
     }
 }

@@ -24,6 +24,8 @@ public sealed class GmsaCompressor : nn.Module
     private readonly LoraAdapters encoder_lora;
     private readonly LayerSemanticAlignment lsa;
     private LoraAdapters? keft_lora;
+    // Not a module field: a cache of the encoder for inference, rebuilt after any training (see MergedEncoder).
+    private MergedEncoder? _mergedEncoder;
 
     // Not a module field: the base is shared, never part of this module's state dict.
     private readonly BaseModel _base;
@@ -136,15 +138,50 @@ public sealed class GmsaCompressor : nn.Module
     }
 
     /// <summary>Recomputes <see cref="Fingerprint"/> after the weights changed (training, saving).</summary>
-    internal void RefreshFingerprint() => Fingerprint = ComputeFingerprint();
+    internal void RefreshFingerprint()
+    {
+        Fingerprint = ComputeFingerprint();
+        ForgetMergedEncoder();
+    }
+
+    /// <inheritdoc/>
+    public override void train(bool train = true)
+    {
+        base.train(train);
+        // Training changes the encoder LoRA: a merged copy made before would be stale.
+        ForgetMergedEncoder();
+    }
+
+    private void ForgetMergedEncoder()
+    {
+        _mergedEncoder?.Dispose();
+        _mergedEncoder = null;
+    }
+
+    /// <inheritdoc/>
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            ForgetMergedEncoder();
+        }
+        base.Dispose(disposing);
+    }
 
     /// <summary>Encoder states [batch, L, hidden]: the base's first k blocks with the encoder LoRA, then the final norm.
-    /// Differentiable; each row is one window read from position 0.</summary>
+    /// Differentiable when gradients are enabled; each row is one window read from position 0. For inference, where
+    /// merging pays, the LoRA is merged into copies of the k blocks (<see cref="MergedEncoder"/>).</summary>
     internal Tensor Encode(Tensor tokenIds, Tensor? mask)
     {
         using var scope = NewDisposeScope();
         Tensor embeddings = Model.Embed(tokenIds);
-        return Model.Decoder.Forward(embeddings, mask?.to(Model.Device), positionIds: null, cache: null, encoder_lora, Config.EncoderLayers)
+        Tensor? padding = mask?.to(Model.Device);
+        if (!training && !is_grad_enabled() && MergedEncoder.IsWorthwhile(Model.Config, Config.EncoderLora))
+        {
+            _mergedEncoder ??= new MergedEncoder(Model.Decoder, encoder_lora, Config.EncoderLayers);
+            return _mergedEncoder.Forward(embeddings, padding).MoveToOuterDisposeScope();
+        }
+        return Model.Decoder.Forward(embeddings, padding, positionIds: null, cache: null, encoder_lora, Config.EncoderLayers)
             .MoveToOuterDisposeScope();
     }
 

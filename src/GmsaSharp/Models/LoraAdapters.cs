@@ -52,14 +52,28 @@ internal sealed class LoraAdapters : nn.Module, IProjectionAdapters
         return (output + delta * Settings.Scale).MoveToOuterDisposeScope();
     }
 
-    private static long InputSize(DecoderConfig config, string projection) => projection switch
+    /// <summary>The change this adapter makes to the weight of <paramref name="projection"/> in block <paramref name="layer"/>,
+    /// (alpha / r) B A, as an fp32 [out, in] tensor: what merging it into that weight adds.</summary>
+    public Tensor WeightChange(int layer, string projection)
+    {
+        if (layer >= layers.Count || !layers[layer].TryGetValue(projection, out LoraPair? pair))
+        {
+            throw new ArgumentException($"No adapter on {projection} of block {layer}.", nameof(projection));
+        }
+        using var scope = NewDisposeScope();
+        return pair.B.detach().matmul(pair.A.detach()).mul_(Settings.Scale).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Input width of <paramref name="projection"/> in a model shaped by <paramref name="config"/>.</summary>
+    internal static long InputSize(DecoderConfig config, string projection) => projection switch
     {
         "o_proj" => config.Heads * config.HeadDim,
         "down_proj" => config.IntermediateSize,
         _ => config.HiddenSize,
     };
 
-    private static long OutputSize(DecoderConfig config, string projection) => projection switch
+    /// <summary>Output width of <paramref name="projection"/> in a model shaped by <paramref name="config"/>.</summary>
+    internal static long OutputSize(DecoderConfig config, string projection) => projection switch
     {
         "q_proj" => config.Heads * config.HeadDim,
         "k_proj" or "v_proj" => config.KvHeads * config.HeadDim,

@@ -1,3 +1,4 @@
+using GmsaSharp.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -37,8 +38,9 @@ internal static class GroupMerging
         // slot past the end that is dropped afterwards.
         Tensor counts = real.sum(1);
         long groups = Math.Max(1, (counts.max().item<long>() + rate - 1) / rate);
-        Tensor rank = real.cumsum(1) - 1;
-        Tensor group = where(real.to(ScalarType.Bool), rank.floor_divide(rate), full_like(rank, groups));
+        using Scalar rateScalar = rate.ToScalar(), spare = groups.ToScalar(), zero = 0.ToScalar();
+        Tensor rank = real.cumsum(1) - HeldScalars.One;
+        Tensor group = where(real.to(ScalarType.Bool), rank.floor_divide(rateScalar), full_like(rank, spare));
 
         Tensor index = group.unsqueeze(-1).expand(batch, length, width);
         Tensor sums = zeros(batch, groups + 1, width, dtype: ScalarType.Float32, device: hidden.device)
@@ -47,8 +49,8 @@ internal static class GroupMerging
             .scatter_add(1, group, real.to(ScalarType.Float32));
         sums = sums.narrow(1, 0, groups);
         sizes = sizes.narrow(1, 0, groups);
-        Tensor merged = (sums / sizes.clamp_min(1).unsqueeze(-1)).to(hidden.dtype);
-        Tensor mergedMask = (sizes > 0).to(ScalarType.Int64);
+        Tensor merged = (sums / sizes.clamp_min(HeldScalars.One).unsqueeze(-1)).to(hidden.dtype);
+        Tensor mergedMask = (sizes > zero).to(ScalarType.Int64);
         return (merged.MoveToOuterDisposeScope(), mergedMask.MoveToOuterDisposeScope());
     }
 

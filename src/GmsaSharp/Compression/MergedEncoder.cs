@@ -1,3 +1,4 @@
+using GmsaSharp.Runtime;
 using GmsaSharp.Models;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -44,7 +45,7 @@ internal sealed class MergedEncoder : IDisposable
             {
                 using var scope = NewDisposeScope();
                 Parameter weight = weights[ParameterName(projection)];
-                weight.copy_(weight.to(ScalarType.Float32).add_(adapters.WeightChange(layer, projection)).to(dtype));
+                weight.copy_(weight.to(ScalarType.Float32).PlusInPlace(adapters.WeightChange(layer, projection)).to(dtype));
             }
             // Built lazily, possibly inside a caller's dispose scope (compression runs in one): the copies live
             // until this encoder is disposed, not until that scope ends.

@@ -1,3 +1,4 @@
+using GmsaSharp.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -42,11 +43,12 @@ internal sealed class TokenSampler : IDisposable
         {
             return (int)best;
         }
-        scores = scores / _options.Temperature;
+        using Scalar temperature = _options.Temperature.ToScalar(), excluded = float.NegativeInfinity.ToScalar();
+        scores = scores / temperature;
         if (_options.TopK > 0 && _options.TopK < scores.shape[0])
         {
             Tensor kth = scores.topk(_options.TopK).values[^1];
-            scores = scores.masked_fill(scores < kth, float.NegativeInfinity);
+            scores = scores.masked_fill(scores < kth, excluded);
         }
         if (_options.TopP < 1.0)
         {
@@ -63,7 +65,8 @@ internal sealed class TokenSampler : IDisposable
         using var scope = NewDisposeScope();
         Tensor index = tensor(history.Distinct().Select(id => (long)id).ToArray(), dtype: ScalarType.Int64, device: scores.device);
         Tensor seen = scores.gather(0, index);
-        Tensor penalised = where(seen < 0, seen * penalty, seen / penalty);
+        using Scalar zero = 0.ToScalar(), factor = penalty.ToScalar();
+        Tensor penalised = where(seen < zero, seen * factor, seen / factor);
         return scores.scatter(0, index, penalised).MoveToOuterDisposeScope();
     }
 
@@ -73,9 +76,10 @@ internal sealed class TokenSampler : IDisposable
         (Tensor sorted, Tensor order) = scores.sort(descending: true);
         Tensor cumulative = sorted.softmax(0).cumsum(0);
         // A token is dropped when the tokens before it already reach p.
-        Tensor drop = (cumulative - sorted.softmax(0)) >= p;
+        using Scalar reached = p.ToScalar(), excluded = float.NegativeInfinity.ToScalar();
+        Tensor drop = cumulative - sorted.softmax(0) >= reached;
         Tensor dropInOriginalOrder = zeros_like(drop).scatter(0, order, drop);
-        return scores.masked_fill(dropInOriginalOrder, float.NegativeInfinity);
+        return scores.masked_fill(dropInOriginalOrder, excluded);
     }
 
     /// <inheritdoc/>

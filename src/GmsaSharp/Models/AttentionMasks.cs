@@ -1,3 +1,5 @@
+using TorchSharp;
+using GmsaSharp.Runtime;
 using static TorchSharp.torch;
 
 namespace GmsaSharp.Models;
@@ -21,12 +23,14 @@ internal static class AttentionMasks
         }
         using var scope = NewDisposeScope();
         long keys = past + length;
-        Tensor queryPositions = arange(past, keys, dtype: ScalarType.Int64, device: device).unsqueeze(1);
-        Tensor keyPositions = arange(0, keys, dtype: ScalarType.Int64, device: device).unsqueeze(0);
+        using Scalar first = past.ToScalar(), zero = 0L.ToScalar(), end = keys.ToScalar();
+        Tensor queryPositions = arange(first, end, HeldScalars.One, dtype: ScalarType.Int64, device: device).unsqueeze(1);
+        Tensor keyPositions = arange(zero, end, HeldScalars.One, dtype: ScalarType.Int64, device: device).unsqueeze(0);
         Tensor allowed = keyPositions <= queryPositions;
         if (slidingWindow is { } window)
         {
-            allowed = allowed & (queryPositions - keyPositions < window);
+            using Scalar width = window.ToScalar();
+            allowed = allowed & (queryPositions - keyPositions < width);
         }
         Tensor mask = allowed.unsqueeze(0).unsqueeze(0).expand(batch, 1, length, keys);
         if (padding is not null)
@@ -44,9 +48,11 @@ internal static class AttentionMasks
         using var scope = NewDisposeScope();
         if (padding is null)
         {
-            return arange(past, past + length, dtype: ScalarType.Int64, device: device).unsqueeze(0).expand(batch, length).MoveToOuterDisposeScope();
+            using Scalar first = past.ToScalar(), end = (past + length).ToScalar();
+            return arange(first, end, HeldScalars.One, dtype: ScalarType.Int64, device: device).unsqueeze(0).expand(batch, length).MoveToOuterDisposeScope();
         }
-        Tensor counted = (padding.to(ScalarType.Int64).cumsum(1) - 1).clamp_min(0);
+        using Scalar zero = 0L.ToScalar();
+        Tensor counted = (padding.to(ScalarType.Int64).cumsum(1) - HeldScalars.One).clamp_min(zero);
         return counted.narrow(1, past, length).MoveToOuterDisposeScope();
     }
 }

@@ -142,7 +142,7 @@ public sealed class CausalLM : nn.Module
         {
             if (name.EndsWith("norm.weight", StringComparison.Ordinal))
             {
-                parameter.fill_(1);
+                parameter.fill_(HeldScalars.One);
             }
             else if (name.EndsWith(".bias", StringComparison.Ordinal))
             {
@@ -150,7 +150,9 @@ public sealed class CausalLM : nn.Module
             }
             else
             {
-                using Tensor values = randn(parameter.shape, dtype: ScalarType.Float32, generator: generator) * 0.02;
+                using Scalar std = 0.02.ToScalar();
+                using Tensor normal = randn(parameter.shape, dtype: ScalarType.Float32, generator: generator);
+                using Tensor values = normal * std;
                 parameter.copy_(values);
             }
         }

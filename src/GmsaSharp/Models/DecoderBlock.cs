@@ -1,3 +1,4 @@
+using GmsaSharp.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -26,8 +27,9 @@ internal sealed class DecoderBlock : nn.Module
     public Tensor Forward(Tensor x, Tensor cos, Tensor signedSin, Tensor? mask, KvCache? cache, IProjectionAdapters? adapters)
     {
         using var scope = NewDisposeScope();
-        Tensor h = x + self_attn.Forward(input_layernorm.Forward(x), cos, signedSin, mask, cache, adapters);
-        Tensor output = h + mlp.Forward(post_attention_layernorm.Forward(h), adapters);
+        // The sums pass their alpha explicitly (see HeldScalars).
+        Tensor h = x.Plus(self_attn.Forward(input_layernorm.Forward(x), cos, signedSin, mask, cache, adapters));
+        Tensor output = h.Plus(mlp.Forward(post_attention_layernorm.Forward(h), adapters));
         return output.MoveToOuterDisposeScope();
     }
 }

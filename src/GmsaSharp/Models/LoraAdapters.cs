@@ -1,3 +1,4 @@
+using GmsaSharp.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -49,7 +50,8 @@ internal sealed class LoraAdapters : nn.Module, IProjectionAdapters
         using var scope = NewDisposeScope();
         Tensor x = Settings.Dropout > 0 ? nn.functional.dropout(input, Settings.Dropout, training) : input;
         Tensor delta = nn.functional.linear(nn.functional.linear(x, pair.A.to(input.dtype)), pair.B.to(input.dtype));
-        return (output + delta * Settings.Scale).MoveToOuterDisposeScope();
+        using Scalar scale = Settings.Scale.ToScalar();
+        return output.Plus(delta * scale).MoveToOuterDisposeScope();
     }
 
     /// <summary>The change this adapter makes to the weight of <paramref name="projection"/> in block <paramref name="layer"/>,
@@ -61,7 +63,8 @@ internal sealed class LoraAdapters : nn.Module, IProjectionAdapters
             throw new ArgumentException($"No adapter on {projection} of block {layer}.", nameof(projection));
         }
         using var scope = NewDisposeScope();
-        return pair.B.detach().matmul(pair.A.detach()).mul_(Settings.Scale).MoveToOuterDisposeScope();
+        using Scalar scale = Settings.Scale.ToScalar();
+        return pair.B.detach().matmul(pair.A.detach()).mul_(scale).MoveToOuterDisposeScope();
     }
 
     /// <summary>Input width of <paramref name="projection"/> in a model shaped by <paramref name="config"/>.</summary>
@@ -93,7 +96,11 @@ internal sealed class LoraAdapters : nn.Module, IProjectionAdapters
             double bound = 1.0 / Math.Sqrt(inputSize);
             using (no_grad())
             {
-                lora_A = nn.Parameter(((rand(rank, inputSize, generator: generator) * 2 - 1) * bound).to(device));
+                using Scalar two = 2.ToScalar(), scale = bound.ToScalar();
+                using Tensor uniform = rand(rank, inputSize, generator: generator);
+                using Tensor symmetric = uniform * two - HeldScalars.One;
+                using Tensor bounded = symmetric * scale;
+                lora_A = nn.Parameter(bounded.to(device));
                 lora_B = nn.Parameter(zeros(outputSize, rank, device: device));
             }
             RegisterComponents();

@@ -1,3 +1,4 @@
+using GmsaSharp.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -36,7 +37,9 @@ internal sealed unsafe class RmsNorm : nn.Module
         // In place where the tensor is our own fresh result: the same numbers with fewer allocations, in a module
         // that runs twice per block of every decoding step. (The mean is not needed by any backward, and rsqrt's
         // backward reads its output, which in place is what it saves.)
-        Tensor scale = x32.square().mean([-1], keepdim: true).add_(_eps).rsqrt_();
+        // pow with a held 2, not square(): TorchSharp's square() is pow(2) with a Scalar nothing holds (see HeldScalars).
+        using Scalar two = 2.ToScalar(), eps = _eps.ToScalar();
+        Tensor scale = x32.pow(two).mean([-1], keepdim: true).PlusInPlace(eps).rsqrt_();
         return (weight * (x32 * scale).to(x.dtype)).MoveToOuterDisposeScope();
     }
 

@@ -1,3 +1,4 @@
+using GmsaSharp.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -47,7 +48,7 @@ internal sealed class RotaryEmbedding
     public static Tensor Apply(Tensor x, Tensor cos, Tensor signedSin) =>
         IsOneToken(x, cos, signedSin)
             ? ApplyToOneToken(x, cos, signedSin)
-            : (x * cos).add_(x.roll(x.size(-1) / 2, -1) * signedSin);
+            : (x * cos).PlusInPlace(x.roll(x.size(-1) / 2, -1) * signedSin);
 
     // A decoding step rotates q and k of one token in every block: four libtorch ops per call cost more than the
     // arithmetic. The same three roundings per value in one pass (see ApplyToOneToken).

@@ -1,3 +1,5 @@
+using TorchSharp;
+using GmsaSharp.Runtime;
 using GmsaSharp.Compression;
 using GmsaSharp.Models;
 using TorchSharp.Modules;
@@ -57,10 +59,11 @@ public abstract class CompressorStage
         for (int j = 0; j < batchSize; j++)
         {
             (Tensor loss, long count) = sampleLoss(index * batchSize + j);
-            total = total is null ? loss : total + loss;
+            total = total is null ? loss : total.Plus(loss);
             tokens += count;
         }
-        return (total! / tokens, tokens);
+        using Scalar predicted = tokens.ToScalar();
+        return (total! / predicted, tokens);
     }
 
     /// <summary>The summed loss of restating <paramref name="context"/> (one encoder window) from its soft tokens at

@@ -1,3 +1,5 @@
+using TorchSharp;
+using GmsaSharp.Runtime;
 using GmsaSharp.Models;
 using static TorchSharp.torch;
 
@@ -50,7 +52,8 @@ internal static class DecoderLoss
         // Token i is predicted at position P - 1 + i.
         long[] marked = Enumerable.Range(0, tokens.Count).Where(i => trained[i]).Select(i => (long)i).ToArray();
         Tensor targets = tensor(marked, dtype: ScalarType.Int64, device: lm.Device);
-        Tensor predicting = hidden.index_select(0, targets + (prefix.shape[1] - 1));
+        using Scalar offset = (prefix.shape[1] - 1).ToScalar();
+        Tensor predicting = hidden.index_select(0, targets.Plus(offset));
         return nn.functional.cross_entropy(lm.Logits(predicting), ids.index_select(0, targets), reduction: nn.Reduction.Sum).MoveToOuterDisposeScope();
     }
 

@@ -1,3 +1,5 @@
+using TorchSharp;
+using GmsaSharp.Runtime;
 using GmsaSharp.Compression;
 using GmsaSharp.Data;
 using TorchSharp.Modules;
@@ -113,7 +115,8 @@ public sealed class DistillStage : CompressorStage, ITrainingStage
             target = _teacher.TrainingSoftTokens(document, rate).to(ScalarType.Float32);
         }
         Tensor student = Compressor.TrainingSoftTokens(document, rate).to(ScalarType.Float32);
-        Tensor error = (student - target).square().sum(1) / target.square().sum(1);
+        Tensor difference = student - target;
+        Tensor error = (difference * difference).sum(1) / (target * target).sum(1);
         return (error.sum().MoveToOuterDisposeScope(), target.shape[0]);
     }
 }

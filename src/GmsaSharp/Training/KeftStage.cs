@@ -1,3 +1,5 @@
+using TorchSharp;
+using GmsaSharp.Runtime;
 using System.Globalization;
 using GmsaSharp.Compression;
 using GmsaSharp.Data;
@@ -117,7 +119,8 @@ public sealed class KeftStage : CompressorStage, ITrainingStage
         int start = draw.Next((context.Length + window - 1) / window) * window;
         int rate = Rates[draw.Next(Rates.Count)];
         (Tensor restated, long restatedTokens) = RestatementLoss(context[start..Math.Min(context.Length, start + window)], rate, InstructionTensor(_instruction), _eos);
-        return (answers + _autoencodeWeight * (restated / restatedTokens), answerTokens + restatedTokens);
+        using Scalar count = restatedTokens.ToScalar(), weight = _autoencodeWeight.ToScalar();
+        return (answers.Plus(restated / count * weight), answerTokens + restatedTokens);
     }
 
     private (Tensor Loss, long Tokens) AnswerLoss(long index, int batchSize, long seed) =>

@@ -1,3 +1,4 @@
+using GmsaSharp.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -43,7 +44,7 @@ internal sealed class MasterWeights : IDisposable
             using Tensor fp32 = gradient.to(ScalarType.Float32);
             if (master.grad is { } accumulated)
             {
-                accumulated.add_(fp32);
+                accumulated.PlusInPlace(fp32);
             }
             else
             {

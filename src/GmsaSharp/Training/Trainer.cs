@@ -1,3 +1,4 @@
+using GmsaSharp.Runtime;
 using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
@@ -85,7 +86,8 @@ public static class Trainer
                 manual_seed(options.Seed * 1_000_003 + index);
                 using var scope = NewDisposeScope();
                 (Tensor loss, long tokens) = stage.MicroBatchLoss(index, options.BatchSize, options.Seed);
-                (loss / options.GradientAccumulation).backward();
+                using Scalar microBatches = options.GradientAccumulation.ToScalar();
+                (loss / microBatches).backward();
                 masters.CollectGradients();
                 lossSum += loss.item<float>();
                 tokensSeen += tokens;

@@ -94,14 +94,14 @@ gmsa train keft --model m9 --gmsa mid7-gmsa --adopt-base --data mid-pronoun/trai
 #    characters (about 3,000 tokens, six encoder windows); sample-questions.txt: four of its questions.
 qa_eval=(--rates 4,8 --truncation --max-new-tokens 16 --stop $'\n' --group-by biographies,attribute)
 for set in w31-long w41-long w41-mid w42-long w42-mid w31-mid; do
-  gmsa eval --model l2 --gmsa d2 --data "$set-200.jsonl" "${qa_eval[@]}" --out "d2-eval-$set"
+  gmsa eval --model l2 --gmsa d2 --data "$set-200.jsonl" "${qa_eval[@]}" --out "d2m-eval-$set"
 done
 awk '{ n = NR - 1; d = int(n / 16); q = n % 16; if (d < 40 && q == d % 16) print }' w41-mid/test/qa.jsonl > heldout-qa.jsonl
 awk '{ n = NR - 1; d = int(n / 24); q = n % 24; if (d < 40 && q == d % 24) print }' w41-long/test/qa.jsonl > heldout-long-qa.jsonl
 for held in heldout-qa heldout-long-qa; do
-  gmsa eval --model l2 --gmsa d2 --data "$held.jsonl" --rates 4,8 --truncation --max-new-tokens 16 --stop $'\n' --out "d2-eval-$held"
+  gmsa eval --model l2 --gmsa d2 --data "$held.jsonl" --rates 4,8 --truncation --max-new-tokens 16 --stop $'\n' --out "d2m-eval-$held"
 done
-gmsa eval --model l2 --gmsa d2 --data w41-mid/test/ae.jsonl --limit 10 --reconstruction --rates 4,8 --out d2-eval-reconstruction
+gmsa eval --model l2 --gmsa d2 --data w41-mid/test/ae.jsonl --limit 10 --reconstruction --rates 4,8 --out d2m-eval-reconstruction
 python3 - w41-long/test/qa.jsonl <<'PY'
 import json, sys
 rows = [json.loads(line) for line in open(sys.argv[1], encoding="utf-8")]
@@ -111,7 +111,7 @@ open("sample-questions.txt", "w", encoding="utf-8").write("".join(rows[chosen + 
 open("sample-qa.jsonl", "w", encoding="utf-8").write("".join(json.dumps(row) + "\n" for row in rows[chosen:chosen + 24]))
 PY
 #    All 24 questions of the sample document (the README's count of right answers).
-gmsa eval --model l2 --gmsa d2 --data sample-qa.jsonl --rates 4 --max-new-tokens 16 --stop $'\n' --out d2-eval-sample
+gmsa eval --model l2 --gmsa d2 --data sample-qa.jsonl --rates 4 --max-new-tokens 16 --stop $'\n' --out d2m-eval-sample
 #    Version 8 (l2, l2-gmsa: the teacher) on the same sets, for the card's comparison; versions 7 (l1, l1-gmsa) and
 #    6 (w1, w1-gmsa) as research/bio-small/training/version8 records them.
 for set in w31-long w41-long w41-mid w42-long w42-mid w31-mid; do

@@ -25,7 +25,9 @@ public sealed class GmsaCompressor : nn.Module
     private readonly LayerSemanticAlignment lsa;
     private LoraAdapters? keft_lora;
     // Not a module field: a cache of the encoder for inference, rebuilt after any training (see MergedEncoder).
+    // Built once under the lock: concurrent first compressions (CompressAsync) must not each build and leak one.
     private MergedEncoder? _mergedEncoder;
+    private readonly object _mergedEncoderLock = new();
 
     // Not a module field: the base is shared, never part of this module's state dict.
     private readonly BaseModel _base;
@@ -154,8 +156,19 @@ public sealed class GmsaCompressor : nn.Module
 
     private void ForgetMergedEncoder()
     {
-        _mergedEncoder?.Dispose();
-        _mergedEncoder = null;
+        lock (_mergedEncoderLock)
+        {
+            _mergedEncoder?.Dispose();
+            _mergedEncoder = null;
+        }
+    }
+
+    private MergedEncoder InferenceEncoder()
+    {
+        lock (_mergedEncoderLock)
+        {
+            return _mergedEncoder ??= new MergedEncoder(Model.Decoder, encoder_lora, Config.EncoderLayers);
+        }
     }
 
     /// <inheritdoc/>
@@ -178,8 +191,7 @@ public sealed class GmsaCompressor : nn.Module
         Tensor? padding = mask?.to(Model.Device);
         if (!training && !is_grad_enabled() && MergedEncoder.IsWorthwhile(Model.Config, Config.EncoderLora))
         {
-            _mergedEncoder ??= new MergedEncoder(Model.Decoder, encoder_lora, Config.EncoderLayers);
-            return _mergedEncoder.Forward(embeddings, padding).MoveToOuterDisposeScope();
+            return InferenceEncoder().Forward(embeddings, padding).MoveToOuterDisposeScope();
         }
         return Model.Decoder.Forward(embeddings, padding, positionIds: null, cache: null, encoder_lora, Config.EncoderLayers)
             .MoveToOuterDisposeScope();

@@ -1,5 +1,5 @@
-using GmsaSharp.Runtime;
 using GmsaSharp.Models;
+using GmsaSharp.Runtime;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 

@@ -1,5 +1,5 @@
-using TorchSharp;
 using GmsaSharp.Runtime;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace GmsaSharp.Models;

@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace GmsaSharp.Runtime;
 
 /// <summary>
-/// Sums and differences whose Scalars outlive the native call. TorchSharp 0.107 reads a Scalar's native handle and
+/// Sums whose Scalars outlive the native call. TorchSharp 0.107 reads a Scalar's native handle and
 /// passes it to libtorch without keeping the Scalar alive, and its operators make Scalars that nothing else
 /// references (<c>x + y</c> passes alpha = 1, <c>x * 0.5</c> converts 0.5). A garbage collection that another thread
 /// triggers during the call can then finalize one and free it while libtorch reads it ("Unknown scalar type",
@@ -15,7 +15,7 @@ namespace GmsaSharp.Runtime;
 /// </summary>
 internal static class HeldScalars
 {
-    /// <summary>The alpha of every sum and difference.</summary>
+    /// <summary>The alpha of every sum.</summary>
     public static readonly Scalar One = 1.ToScalar();
 
     /// <summary><paramref name="left"/> + <paramref name="right"/>.</summary>

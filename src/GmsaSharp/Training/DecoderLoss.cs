@@ -1,6 +1,6 @@
-using TorchSharp;
-using GmsaSharp.Runtime;
 using GmsaSharp.Models;
+using GmsaSharp.Runtime;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace GmsaSharp.Training;

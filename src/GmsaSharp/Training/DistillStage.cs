@@ -1,7 +1,7 @@
-using TorchSharp;
-using GmsaSharp.Runtime;
 using GmsaSharp.Compression;
 using GmsaSharp.Data;
+using GmsaSharp.Runtime;
+using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 

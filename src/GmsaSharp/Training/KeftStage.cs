@@ -1,9 +1,9 @@
-using TorchSharp;
-using GmsaSharp.Runtime;
 using System.Globalization;
 using GmsaSharp.Compression;
 using GmsaSharp.Data;
 using GmsaSharp.Models;
+using GmsaSharp.Runtime;
+using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 

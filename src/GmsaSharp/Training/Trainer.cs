@@ -1,10 +1,10 @@
-using GmsaSharp.Runtime;
 using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using GmsaSharp.Checkpoints;
+using GmsaSharp.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;

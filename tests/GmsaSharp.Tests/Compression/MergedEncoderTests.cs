@@ -107,6 +107,26 @@ public sealed class MergedEncoderTests : IDisposable
     }
 
     [Fact]
+    public async Task ConcurrentFirstCompressionsShareOneMergedCopyAndAgree()
+    {
+        using GmsaCompressor compressor = TrainedLookingCompressor(seed: 5);
+        int[] document = Enumerable.Range(0, 40).Select(i => (i * 17 + 3) % 250).ToArray();
+
+        CompressedContext[] contexts = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(() => compressor.CompressTokens(document, rate: 4))));
+        try
+        {
+            Assert.All(contexts, context => Assert.True(context.SoftTokens.allclose(contexts[0].SoftTokens, rtol: 0, atol: 0), "concurrent compressions of one document differ"));
+        }
+        finally
+        {
+            foreach (CompressedContext context in contexts)
+            {
+                context.Dispose();
+            }
+        }
+    }
+
+    [Fact]
     public void GradientsFlowThroughTheAdaptersEvenInEvaluationMode()
     {
         using GmsaCompressor compressor = TrainedLookingCompressor(seed: 3);

@@ -18,7 +18,8 @@ namespace GmsaSharp.Models;
 /// </summary>
 /// <remarks>Scores, softmax and the weighted sum are float32; the output is rounded once to the cache's dtype.
 /// libtorch's CPU kernel rounds the probabilities to bf16 before the weighted sum, so in bf16 the two differ by
-/// bf16 rounding, and in f32 by float32 rounding (<c>SingleQueryAttentionTests</c>).</remarks>
+/// bf16 rounding, and in f32 by float32 rounding (<c>SingleQueryAttentionTests</c>). The loops are compiled optimised
+/// from their first call, as <see cref="SingleRowLinear"/>'s are.</remarks>
 internal static unsafe class SingleQueryAttention
 {
     // Below this many cached values (keys and values, all heads) a call is too short to split over threads.
@@ -85,6 +86,7 @@ internal static unsafe class SingleQueryAttention
         int Length, bool BFloat16);
 
     // The query heads kvHead * group .. + group - 1 against that KV head's cached rows.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void KvHead(Call call, int kvHead)
     {
         int group = call.Group, d = call.HeadDim, length = call.Length;
@@ -144,6 +146,7 @@ internal static unsafe class SingleQueryAttention
     // s[g, t] = q[g] · keys[t], for the group's query heads and every cached key (rows of d elements). Four keys at a
     // time, each with its own sum: with one key at a time, each key's multiply-adds and horizontal sum waited on the
     // last (about 60 cycles per key and head on llama24). Each key's sum runs in the same order as Dot's.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Scores<T>(T* keys, float* q, float* s, int group, int d, int length) where T : unmanaged
     {
         int t = 0;
@@ -168,6 +171,7 @@ internal static unsafe class SingleQueryAttention
 
     // acc[g] = sum over t of p[g, t] * values[t], in order of t; four values at a time, so that each part of acc is
     // loaded and stored once per four values instead of once per value.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void WeightedSum<T>(T* values, float* p, float* acc, int group, int d, int length) where T : unmanaged
     {
         int t = 0;

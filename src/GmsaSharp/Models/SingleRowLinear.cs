@@ -16,7 +16,10 @@ namespace GmsaSharp.Models;
 /// <remarks>
 /// The loop accumulates in float32, as libtorch does for bfloat16, and rounds each output to the weights' dtype once
 /// (round to nearest even), so it differs from libtorch only in the order of the additions: float32 rounding.
-/// Rows are split over <see cref="get_num_threads"/> threads, the same budget libtorch's own kernels use.
+/// Rows are split over <see cref="get_num_threads"/> threads, the same budget libtorch's own kernels use. The loops
+/// are compiled optimised from their first call (<see cref="MethodImplOptions.AggressiveOptimization"/>): .NET's
+/// quick first compilation, with no inlining of the vector helpers, left a process's first dozen answers several
+/// times slower until it optimised them.
 /// </remarks>
 internal static unsafe class SingleRowLinear
 {
@@ -88,6 +91,7 @@ internal static unsafe class SingleRowLinear
         return _input;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void WidenInput(byte* input, float* x, int length, bool bfloat16)
     {
         if (!bfloat16)
@@ -118,6 +122,7 @@ internal static unsafe class SingleRowLinear
     }
 
     // Output rows [first, end) of the call, one after another, so that the weights are read as one forward stream.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Rows(Call call, long first, long end)
     {
         for (long row = first; row < end; row++)
@@ -131,6 +136,7 @@ internal static unsafe class SingleRowLinear
 
     // w · x for one weight row. Four independent sums hide the multiply-add latency; the prefetch asks for the weights
     // PrefetchBytes ahead, so the next rows are on their way while this one is summed.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static float Row<T>(T* w, float* x, int n) where T : unmanaged
     {
         int step = WidenedVectors.Step<T>();
@@ -159,6 +165,7 @@ internal static unsafe class SingleRowLinear
         return sum;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Store(Call call, long row, float sum)
     {
         if (call.Bias != 0)

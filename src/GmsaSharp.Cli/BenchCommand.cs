@@ -23,13 +23,14 @@ internal static class BenchCommand
         var contexts = new Option<string>("--contexts") { Description = "Context lengths in tokens.", DefaultValueFactory = _ => "512,1024,2048,4096" };
         var rates = new Option<string>("--rates") { Description = "Compression rates.", DefaultValueFactory = _ => "4,8,16" };
         var answerTokens = new Option<int>("--answer-tokens") { Description = "Tokens generated per answer.", DefaultValueFactory = _ => 32 };
-        var repeats = new Option<int>("--repeats") { Description = "Timed repeats per configuration (median reported).", DefaultValueFactory = _ => 3 };
+        var repeats = new Option<int>("--repeats") { Description = "Timed rounds, each timing the full prompt and then every rate (medians reported).", DefaultValueFactory = _ => 3 };
+        var warmup = new Option<int>("--warmup-rounds") { Description = "Untimed rounds first, while .NET optimises the decoding path.", DefaultValueFactory = _ => 3 };
         var qaData = new Option<string?>("--qa-data") { Description = "Held-out QA JSONL: adds Acc/EM/F1 of the full prompt and each rate." };
         var qaLimit = new Option<int>("--qa-limit") { Description = "QA samples to score.", DefaultValueFactory = _ => 50 };
         var output = new Option<string>("--out") { Description = "Folder for results.md, results.json and latency.png.", Required = true };
         var common = new CommonOptions();
         var command = new Command("bench", "Measure end-to-end latency of GMSA against the full prompt across context lengths and rates.")
-            { model, gmsa, randomLayers, randomHidden, randomEncoder, contexts, rates, answerTokens, repeats, qaData, qaLimit, output };
+            { model, gmsa, randomLayers, randomHidden, randomEncoder, contexts, rates, answerTokens, repeats, warmup, qaData, qaLimit, output };
         common.AddTo(command);
         command.SetAction((result, cancellationToken) => CliErrors.Run(() =>
         {
@@ -41,7 +42,7 @@ internal static class BenchCommand
             {
                 string header = $"{description}; {lm.Environment.Describe()}";
                 Console.WriteLine(header);
-                var comparison = new LatencyComparison(compressor) { AnswerTokens = result.GetValue(answerTokens), Repeats = result.GetValue(repeats) };
+                var comparison = new LatencyComparison(compressor) { AnswerTokens = result.GetValue(answerTokens), Repeats = result.GetValue(repeats), WarmupRounds = result.GetValue(warmup) };
                 IReadOnlyList<LatencyRow> rows = comparison.Run(lengths, rateList, new Progress<string>(Console.WriteLine), cancellationToken);
                 string folder = result.GetValue(output)!;
                 Directory.CreateDirectory(folder);

@@ -10,8 +10,8 @@ namespace GmsaSharp.Evaluation;
 /// What compression buys, measured end to end on token ids (any model, tokenizer or not): for each context
 /// length, the full prompt (prefill the context and question, then generate) against GMSA at each rate
 /// (compress, then answer from the soft tokens) and a further question on an already compressed context
-/// (the soft tokens' KV cache reused). Every figure is a median over repeats after a warm-up, and speed-ups
-/// are ratios within the same run.
+/// (the soft tokens' KV cache reused). Every figure is a median over rounds that each time every method, after
+/// warm-up rounds, and speed-ups are ratios within the same run.
 /// </summary>
 public sealed class LatencyComparison(GmsaCompressor compressor)
 {
@@ -21,8 +21,13 @@ public sealed class LatencyComparison(GmsaCompressor compressor)
     /// <summary>Tokens in the question prompt.</summary>
     public int QuestionTokens { get; init; } = 16;
 
-    /// <summary>Timed repeats per configuration (after one warm-up).</summary>
+    /// <summary>Timed rounds; each round measures the full prompt and then every rate.</summary>
     public int Repeats { get; init; } = 3;
+
+    /// <summary>Untimed rounds first, so that the timed ones measure the optimised code that a long-running
+    /// application runs: .NET compiles methods quickly first and optimises those that keep running, which for
+    /// the decoding path takes some dozens of answers.</summary>
+    public int WarmupRounds { get; init; } = 3;
 
     /// <summary>Seed of the random context and question tokens.</summary>
     public int Seed { get; init; } = 1;
@@ -38,6 +43,10 @@ public sealed class LatencyComparison(GmsaCompressor compressor)
         {
             throw new ArgumentException("Give at least one context length and one rate.");
         }
+        if (Repeats < 1 || WarmupRounds < 0)
+        {
+            throw new ArgumentException($"Repeats must be at least 1 and WarmupRounds at least 0, got {Repeats} and {WarmupRounds}.");
+        }
         var options = new GenerationOptions { MaxNewTokens = AnswerTokens, StopAtEos = false };
         var random = new Random(Seed);
         int vocabulary = compressor.Model.Config.VocabSize;
@@ -51,34 +60,46 @@ public sealed class LatencyComparison(GmsaCompressor compressor)
             {
                 throw new ArgumentException($"A {length}-token context with the question and answer exceeds the model's {compressor.Model.Config.MaxPositionEmbeddings} positions.");
             }
-            progress?.Report($"full prompt, {length} tokens");
-            double full = Median(() => Drain(TokenGenerator.Generate(compressor.Model, fullPrompt, options, cancellationToken)));
-            rows.Add(new LatencyRow("full prompt", length, null, 0, full, 1.0, null));
-            foreach (int rate in rates)
+            // Every round times the full prompt and then each rate, so that what changes during a run (the JIT
+            // promoting code to its optimised tier over the first answers, the shared machine's load) reaches both
+            // sides of each ratio alike. Rounds before WarmupRounds are not counted.
+            var full = new List<double>();
+            var compress = rates.ToDictionary(rate => rate, _ => new List<double>());
+            var answer = rates.ToDictionary(rate => rate, _ => new List<double>());
+            var reused = rates.ToDictionary(rate => rate, _ => new List<double>());
+            for (int round = 0; round < WarmupRounds + Repeats; round++)
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                progress?.Report($"gmsa {rate}x, {length} tokens");
-                double bound = PrefillBound(compressor.Model.Config.Layers, compressor.Config.EncoderLayers, compressor.Config.LsaLayers, rate);
-                var compress = new List<double>();
-                var answer = new List<double>();
-                var reused = new List<double>();
-                for (int repeat = 0; repeat <= Repeats; repeat++)
+                bool timed = round >= WarmupRounds;
+                progress?.Report($"{length} tokens, {(timed ? $"round {round - WarmupRounds + 1} of {Repeats}" : $"warm-up {round + 1} of {WarmupRounds}")}");
+                double fullMs = Time(() => Drain(TokenGenerator.Generate(compressor.Model, fullPrompt, options, cancellationToken)));
+                if (timed)
                 {
+                    full.Add(fullMs);
+                }
+                foreach (int rate in rates)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
                     var clock = Stopwatch.StartNew();
                     using CompressedContext compressed = compressor.CompressTokens(context, rate, cancellationToken: cancellationToken);
                     double compressMs = clock.Elapsed.TotalMilliseconds;
                     double answerMs = Time(() => Drain(compressor.AnswerTokens(compressed, question, options, cancellationToken)));
                     double reusedMs = Time(() => Drain(compressor.AnswerTokens(compressed, question, options, cancellationToken)));
-                    if (repeat > 0)
+                    if (timed)
                     {
-                        compress.Add(compressMs);
-                        answer.Add(answerMs);
-                        reused.Add(reusedMs);
+                        compress[rate].Add(compressMs);
+                        answer[rate].Add(answerMs);
+                        reused[rate].Add(reusedMs);
                     }
                 }
-                double compressMedian = MedianOf(compress), answerMedian = MedianOf(answer), reusedMedian = MedianOf(reused);
-                rows.Add(new LatencyRow("gmsa", length, rate, compressMedian, answerMedian, full / (compressMedian + answerMedian), bound));
-                rows.Add(new LatencyRow("gmsa reused", length, rate, 0, reusedMedian, full / reusedMedian, bound));
+            }
+            double fullMedian = MedianOf(full);
+            rows.Add(new LatencyRow("full prompt", length, null, 0, fullMedian, 1.0, null));
+            foreach (int rate in rates)
+            {
+                double bound = PrefillBound(compressor.Model.Config.Layers, compressor.Config.EncoderLayers, compressor.Config.LsaLayers, rate);
+                double compressMedian = MedianOf(compress[rate]), answerMedian = MedianOf(answer[rate]), reusedMedian = MedianOf(reused[rate]);
+                rows.Add(new LatencyRow("gmsa", length, rate, compressMedian, answerMedian, fullMedian / (compressMedian + answerMedian), bound));
+                rows.Add(new LatencyRow("gmsa reused", length, rate, 0, reusedMedian, fullMedian / reusedMedian, bound));
             }
         }
         return rows;
@@ -100,12 +121,6 @@ public sealed class LatencyComparison(GmsaCompressor compressor)
 
     /// <summary>The rows as indented JSON.</summary>
     public static string Json(IEnumerable<LatencyRow> rows) => JsonSerializer.Serialize(rows, new JsonSerializerOptions { WriteIndented = true });
-
-    private double Median(Action action)
-    {
-        action();
-        return MedianOf(Enumerable.Range(0, Repeats).Select(_ => Time(action)).ToList());
-    }
 
     private static double Time(Action action)
     {

@@ -29,7 +29,7 @@ public sealed class LatencyComparisonTests : IDisposable
         using var lm = CausalLM.CreateRandom(SmallDecoder.Config(), SmallDecoder.Fp32, seed: 1);
         using var compressor = GmsaCompressor.Create(lm, new GmsaOptions { EncoderLayers = 1, EncoderLora = new LoraSettings(2, 4, 0, LoraSettings.AllProjections), WindowSize = 16 });
 
-        IReadOnlyList<LatencyRow> rows = new LatencyComparison(compressor) { AnswerTokens = 3, QuestionTokens = 2, Repeats = 1 }.Run([20, 40], [2, 4]);
+        IReadOnlyList<LatencyRow> rows = new LatencyComparison(compressor) { AnswerTokens = 3, QuestionTokens = 2, Repeats = 1, WarmupRounds = 1 }.Run([20, 40], [2, 4]);
 
         Assert.Equal(2 * (1 + 2 * 2), rows.Count);
         foreach (var group in rows.GroupBy(r => r.ContextTokens))
@@ -61,11 +61,24 @@ public sealed class LatencyComparisonTests : IDisposable
         Assert.Contains("200-token context", error.Message);
     }
 
+    [Theory]
+    [InlineData(0, 1)]
+    [InlineData(1, -1)]
+    public void RoundCountsBelowTheirMinimumAreRejected(int repeats, int warmup)
+    {
+        using var lm = CausalLM.CreateRandom(SmallDecoder.Config(), SmallDecoder.Fp32, seed: 1);
+        using var compressor = GmsaCompressor.Create(lm, new GmsaOptions { EncoderLayers = 1, EncoderLora = new LoraSettings(2, 4, 0, LoraSettings.AllProjections), WindowSize = 16 });
+
+        var error = Assert.Throws<ArgumentException>(() => new LatencyComparison(compressor) { Repeats = repeats, WarmupRounds = warmup }.Run([20], [4]));
+
+        Assert.Contains($"got {repeats} and {warmup}", error.Message);
+    }
+
     [Fact]
     public void TheBenchCommandWritesTablesJsonAndAPlot()
     {
         var (code, output, error) = CliRunner.Run("bench", "--random-layers", "2", "--random-encoder-layers", "1", "--contexts", "32,64", "--rates", "4",
-            "--answer-tokens", "2", "--repeats", "1", "--dtype", "float32", "--out", _directory);
+            "--answer-tokens", "2", "--repeats", "1", "--warmup-rounds", "1", "--dtype", "float32", "--out", _directory);
 
         Assert.True(code == 0, error);
         Assert.Contains("random Llama: 2 blocks", output);

@@ -5,14 +5,16 @@ using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using GmsaSharp.Benchmarks;
 
 // `llama-cpp ...`: GmsaSharp against llama.cpp on the same weights (see LlamaCppComparison); `decode-profile ...`:
-// where a decoding step's time goes (see DecodeProfile); `bandwidth`: the
-// machine's read bandwidth; anything else goes to BenchmarkDotNet.
+// where a decoding step's time goes (see DecodeProfile); `first-answers ...`: a process's first answers one by one
+// (see FirstAnswers); `bandwidth`: the machine's read bandwidth; anything else goes to BenchmarkDotNet.
 switch (args.FirstOrDefault())
 {
     case "llama-cpp":
         return LlamaCppComparison.Run(args[1..]);
     case "decode-profile":
         return DecodeProfile.Run(args[1..]);
+    case "first-answers":
+        return FirstAnswers.Run(args[1..], Console.Out);
     case "bandwidth":
         foreach (int threads in new[] { 1, 2 })
         {

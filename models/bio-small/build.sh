@@ -3,9 +3,9 @@
 # (language modelling, then reading one- and two-person, then medium documents), a GMSA compressor (autoencode,
 # then KEFT), both trained on in fresh worlds whose facts can only be read, then scored on worlds no step saw.
 # Every training stage checkpoints; running the script again continues each stage from its checkpoint.
-# Usage: models/bio-small/build.sh WORK_DIR   (then copy WORK_DIR/l2 to models/bio-small/base and WORK_DIR/d2
+# Usage: models/bio-small/build.sh WORK_DIR   (then copy WORK_DIR/l2 to models/bio-small/base and WORK_DIR/d2k
 # to models/bio-small/gmsa without their checkpoint/ folders, and WORK_DIR's heldout-qa.jsonl, heldout-long-qa.jsonl,
-# sample-document.txt and sample-questions.txt to models/bio-small/). About 13 hours on a 2-core CPU with native bf16.
+# sample-document.txt and sample-questions.txt to models/bio-small/). About 14.5 hours on a 2-core CPU with native bf16.
 # The retired pairs and the seed-1 evaluations of earlier versions: research/bio-small/ (NOTES.md).
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -86,6 +86,9 @@ gmsa train keft --model m9 --gmsa mid7-gmsa --adopt-base --data mid-pronoun/trai
 # 6c. Version 9 (gmsa/): l2-gmsa distilled into a 2-of-6-block encoder that produces its soft tokens, so that
 #     compressing costs a third of reading instead of two thirds (recipes/distill.sh: d2). The reader stays l2.
 (cd "$repo" && models/bio-small/recipes/distill.sh "$work")
+# 6d. Version 10 (gmsa/): d2 trained on answers (KEFT, the compressor too) for 2,000 steps on the long documents of
+#     worlds 22-24 and the medium ones of world 21 (recipes/student-keft.sh: d2k). The reader stays l2.
+(cd "$repo" && models/bio-small/recipes/student-keft.sh "$work")
 
 # 7. Evaluation on worlds no step used: validation world 31 (any choice between candidates is made there), test
 #    worlds 41 and 42 (the card's tables), 200 questions each (two per document), medium and long documents.
@@ -94,14 +97,14 @@ gmsa train keft --model m9 --gmsa mid7-gmsa --adopt-base --data mid-pronoun/trai
 #    characters (about 3,000 tokens, six encoder windows); sample-questions.txt: four of its questions.
 qa_eval=(--rates 4,8 --truncation --max-new-tokens 16 --stop $'\n' --group-by biographies,attribute)
 for set in w31-long w41-long w41-mid w42-long w42-mid w31-mid; do
-  gmsa eval --model l2 --gmsa d2 --data "$set-200.jsonl" "${qa_eval[@]}" --out "d2m-eval-$set"
+  gmsa eval --model l2 --gmsa d2k --data "$set-200.jsonl" "${qa_eval[@]}" --out "d2k-eval-$set"
 done
 awk '{ n = NR - 1; d = int(n / 16); q = n % 16; if (d < 40 && q == d % 16) print }' w41-mid/test/qa.jsonl > heldout-qa.jsonl
 awk '{ n = NR - 1; d = int(n / 24); q = n % 24; if (d < 40 && q == d % 24) print }' w41-long/test/qa.jsonl > heldout-long-qa.jsonl
 for held in heldout-qa heldout-long-qa; do
-  gmsa eval --model l2 --gmsa d2 --data "$held.jsonl" --rates 4,8 --truncation --max-new-tokens 16 --stop $'\n' --out "d2m-eval-$held"
+  gmsa eval --model l2 --gmsa d2k --data "$held.jsonl" --rates 4,8 --truncation --max-new-tokens 16 --stop $'\n' --out "d2k-eval-$held"
 done
-gmsa eval --model l2 --gmsa d2 --data w41-mid/test/ae.jsonl --limit 10 --reconstruction --rates 4,8 --out d2m-eval-reconstruction
+gmsa eval --model l2 --gmsa d2k --data w41-mid/test/ae.jsonl --limit 10 --reconstruction --rates 4,8 --out d2k-eval-reconstruction
 python3 - w41-long/test/qa.jsonl <<'PY'
 import json, sys
 rows = [json.loads(line) for line in open(sys.argv[1], encoding="utf-8")]
@@ -111,9 +114,9 @@ open("sample-questions.txt", "w", encoding="utf-8").write("".join(rows[chosen + 
 open("sample-qa.jsonl", "w", encoding="utf-8").write("".join(json.dumps(row) + "\n" for row in rows[chosen:chosen + 24]))
 PY
 #    All 24 questions of the sample document (the README's count of right answers).
-gmsa eval --model l2 --gmsa d2 --data sample-qa.jsonl --rates 4 --max-new-tokens 16 --stop $'\n' --out d2m-eval-sample
-#    Version 8 (l2, l2-gmsa: the teacher) on the same sets, for the card's comparison; versions 7 (l1, l1-gmsa) and
-#    6 (w1, w1-gmsa) as research/bio-small/training/version8 records them.
+gmsa eval --model l2 --gmsa d2k --data sample-qa.jsonl --rates 4 --max-new-tokens 16 --stop $'\n' --out d2k-eval-sample
+#    Version 9 (l2, d2) on the same sets, for the card's comparison (research/bio-small/training/version9 records
+#    them, and versions 8 and earlier).
 for set in w31-long w41-long w41-mid w42-long w42-mid w31-mid; do
-  gmsa eval --model l2 --gmsa l2-gmsa --data "$set-200.jsonl" "${qa_eval[@]}" --out "l2-eval-$set"
+  gmsa eval --model l2 --gmsa d2 --data "$set-200.jsonl" "${qa_eval[@]}" --out "d2m-eval-$set"
 done

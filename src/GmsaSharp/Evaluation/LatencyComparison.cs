@@ -43,6 +43,10 @@ public sealed class LatencyComparison(GmsaCompressor compressor)
         {
             throw new ArgumentException("Give at least one context length and one rate.");
         }
+        if (rates.Distinct().Count() != rates.Count)
+        {
+            throw new ArgumentException($"Each rate may be given once, got {string.Join(", ", rates)}.", nameof(rates));
+        }
         if (Repeats < 1 || WarmupRounds < 0)
         {
             throw new ArgumentException($"Repeats must be at least 1 and WarmupRounds at least 0, got {Repeats} and {WarmupRounds}.");

@@ -75,6 +75,17 @@ public sealed class LatencyComparisonTests : IDisposable
     }
 
     [Fact]
+    public void ARateGivenTwiceIsRejected()
+    {
+        using var lm = CausalLM.CreateRandom(SmallDecoder.Config(), SmallDecoder.Fp32, seed: 1);
+        using var compressor = GmsaCompressor.Create(lm, new GmsaOptions { EncoderLayers = 1, EncoderLora = new LoraSettings(2, 4, 0, LoraSettings.AllProjections), WindowSize = 16 });
+
+        var error = Assert.Throws<ArgumentException>(() => new LatencyComparison(compressor).Run([20], [4, 8, 4]));
+
+        Assert.Contains("got 4, 8, 4", error.Message);
+    }
+
+    [Fact]
     public void TheBenchCommandWritesTablesJsonAndAPlot()
     {
         var (code, output, error) = CliRunner.Run("bench", "--random-layers", "2", "--random-encoder-layers", "1", "--contexts", "32,64", "--rates", "4",

@@ -102,17 +102,7 @@ public sealed class SingleQueryAttentionTests
         Assert.False(SingleQueryAttention.Applies(gradientQuery, keys, values, 10)); // a gradient is wanted
     }
 
-    // .NET first compiles a method quickly and unoptimised, and optimises it only after it has run for a while: for
-    // these loops that made a process's first dozen answers several times slower (benchmarks/RESULTS.md, issue 22).
     [Fact]
-    public void ItsLoopsAreCompiledOptimisedFromTheFirstCall()
-    {
-        string[] loops = ["KvHead", "Scores", "WeightedSum"];
-        var methods = typeof(SingleQueryAttention).GetMethods(System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)
-            .Where(method => loops.Contains(method.Name)).ToArray();
-
-        Assert.Equal(loops.Order(), methods.Select(method => method.Name).Distinct().Order());
-        Assert.All(methods, method => Assert.True(
-            method.MethodImplementationFlags.HasFlag(System.Reflection.MethodImplAttributes.AggressiveOptimization), method.Name));
-    }
+    public void ItsLoopsAreCompiledOptimisedFromTheFirstCall() =>
+        OptimisedFromTheFirstCall.Check(typeof(SingleQueryAttention), "KvHead", "Scores", "WeightedSum");
 }

@@ -144,17 +144,7 @@ public sealed class SingleRowLinearTests
         Assert.True(x.grad!.allclose(expected, rtol: 1e-5, atol: 1e-6));
     }
 
-    // .NET first compiles a method quickly and unoptimised, and optimises it only after it has run for a while: for
-    // these loops that made a process's first dozen answers several times slower (benchmarks/RESULTS.md, issue 22).
     [Fact]
-    public void ItsLoopsAreCompiledOptimisedFromTheFirstCall()
-    {
-        string[] loops = ["WidenInput", "Rows", "Row", "Store"];
-        var methods = typeof(SingleRowLinear).GetMethods(System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)
-            .Where(method => loops.Contains(method.Name)).ToArray();
-
-        Assert.Equal(loops.Order(), methods.Select(method => method.Name).Distinct().Order());
-        Assert.All(methods, method => Assert.True(
-            method.MethodImplementationFlags.HasFlag(System.Reflection.MethodImplAttributes.AggressiveOptimization), method.Name));
-    }
+    public void ItsLoopsAreCompiledOptimisedFromTheFirstCall() =>
+        OptimisedFromTheFirstCall.Check(typeof(SingleRowLinear), "WidenInput", "Rows", "Row", "Store");
 }

@@ -43,5 +43,11 @@ public sealed record LoraSettings(
         {
             throw new ArgumentException($"LoRA targets must be a non-empty subset of {string.Join(", ", AllProjections)}; got [{string.Join(", ", Targets)}].", nameof(Targets));
         }
+        // Each target gets one adapter per block, keyed by its name: a name given twice is a damaged or hand-edited list.
+        string? repeated = Targets.GroupBy(t => t).FirstOrDefault(g => g.Count() > 1)?.Key;
+        if (repeated is not null)
+        {
+            throw new ArgumentException($"LoRA targets name {repeated} more than once; got [{string.Join(", ", Targets)}].", nameof(Targets));
+        }
     }
 }

@@ -6,7 +6,7 @@ namespace GmsaSharp.Tests.Compression;
 
 public class PromptLayoutTests
 {
-    private static readonly PromptLayout Qa = new() { QuestionTemplate = "Question: {question}\nAnswer:", AnswerPrefix = " " };
+    private static readonly PromptLayout Qa = SmallGmsaConfig.Qa;
 
     [Fact]
     public void QuestionPromptAndAnswerTargetFollowTheLayout()
@@ -62,20 +62,7 @@ public class PromptLayoutTests
         Assert.Contains("full-prompt template", error.Message);
     }
 
-    private static GmsaConfig Config(string? fullPromptTemplate) => new()
-    {
-        BaseArchitecture = "LlamaForCausalLM",
-        BaseHiddenSize = 8,
-        BaseLayers = 2,
-        BaseVocabSize = 16,
-        BaseFingerprint = "0000000000000000",
-        EncoderLayers = 1,
-        EncoderLora = new GmsaOptions().EncoderLora,
-        WindowSize = 16,
-        QuestionTemplate = Qa.QuestionTemplate,
-        AnswerPrefix = Qa.AnswerPrefix,
-        FullPromptTemplate = fullPromptTemplate,
-    };
+    private static GmsaConfig Config(string? fullPromptTemplate) => SmallGmsaConfig.Create(fullPromptTemplate);
 
     private static JsonObject ReadJson(string folder) => JsonNode.Parse(File.ReadAllText(Path.Combine(folder, GmsaConfig.FileName)))!.AsObject();
 }

@@ -115,7 +115,8 @@ internal sealed class CompressedAnswering
     // counts generated tokens only.
     private IEnumerable<int> AnswerTokensEntered(CompressedContext context, IReadOnlyList<int> promptIds, GenerationOptions options, CancellationToken cancellationToken)
     {
-        foreach (int id in TokenGenerator.Decode(_gmsa.Model, SoftTokenCache(context), promptIds, history: [], options, _gmsa.KeftLora, cancellationToken))
+        IProjectionAdapters? adapters = _gmsa.ReaderAdapters();
+        foreach (int id in TokenGenerator.Decode(_gmsa.Model, SoftTokenCache(context, adapters), promptIds, history: [], options, adapters, cancellationToken))
         {
             yield return id;
         }
@@ -123,7 +124,7 @@ internal sealed class CompressedAnswering
 
     // The decoder cache holds a prefix of the soft tokens (an extended context starts with the earlier one's),
     // all of them, or all of them followed by the previous question: this leaves exactly the soft tokens.
-    private KvCache SoftTokenCache(CompressedContext context)
+    private KvCache SoftTokenCache(CompressedContext context, IProjectionAdapters? adapters)
     {
         KvCache cache = context.DecoderCache ??= _gmsa.Model.NewCache();
         if (cache.Length >= context.SoftTokenCount)
@@ -134,7 +135,7 @@ internal sealed class CompressedAnswering
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         Tensor missing = context.HeldSoftTokens.narrow(0, cache.Length, context.SoftTokenCount - cache.Length);
-        _gmsa.Model.HiddenStates(inputEmbeddings: missing.unsqueeze(0), cache: cache, adapters: _gmsa.KeftLora);
+        _gmsa.Model.HiddenStates(inputEmbeddings: missing.unsqueeze(0), cache: cache, adapters: adapters);
         return cache;
     }
 

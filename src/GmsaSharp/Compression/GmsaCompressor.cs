@@ -24,10 +24,12 @@ public sealed class GmsaCompressor : nn.Module
     private readonly LoraAdapters encoder_lora;
     private readonly LayerSemanticAlignment lsa;
     private LoraAdapters? keft_lora;
-    // Not a module field: a cache of the encoder for inference, rebuilt after any training (see MergedEncoder).
-    // Built once under the lock: concurrent first compressions (CompressAsync) must not each build and leak one.
-    private MergedEncoder? _mergedEncoder;
-    private readonly object _mergedEncoderLock = new();
+    // Not module fields: the encoder and the KEFT reader for inference, each with its adapters merged into copies of
+    // the blocks they adapt (see MergedBlocks), rebuilt after the adapters change. Built once under the lock:
+    // concurrent first compressions or answers must not each build and leak one.
+    private MergedBlocks? _mergedEncoder;
+    private MergedBlocks? _mergedReader;
+    private readonly object _mergedLock = new();
 
     // Not a module field: the base is shared, never part of this module's state dict.
     private readonly BaseModel _base;
@@ -126,6 +128,7 @@ public sealed class GmsaCompressor : nn.Module
     /// <summary>Adds fresh KEFT adapters (LoRA on every decoder block's <see cref="LoraSettings.Targets"/>) for knowledge-extraction fine-tuning.</summary>
     internal void AddKeftAdapters(LoraSettings settings, long seed)
     {
+        ForgetMergedReader();
         keft_lora?.Dispose();
         keft_lora = new LoraAdapters(Model.Config, Model.Config.Layers, settings, Model.Device, seed);
         register_module(nameof(keft_lora), keft_lora);
@@ -142,32 +145,67 @@ public sealed class GmsaCompressor : nn.Module
     /// <summary>Recomputes <see cref="Fingerprint"/> after the weights changed (training, saving).</summary>
     internal void RefreshFingerprint()
     {
-        Fingerprint = ComputeFingerprint();
-        ForgetMergedEncoder();
+        string fingerprint = ComputeFingerprint();
+        if (fingerprint != Fingerprint)
+        {
+            Fingerprint = fingerprint;
+            ForgetMergedCopies();
+        }
     }
 
     /// <inheritdoc/>
     public override void train(bool train = true)
     {
         base.train(train);
-        // Training changes the encoder LoRA: a merged copy made before would be stale.
-        ForgetMergedEncoder();
+        if (train)
+        {
+            // Training changes the adapters: merged copies made before would be stale. Leaving training (eval) keeps
+            // them, so a copy another thread is answering with is never disposed under it.
+            ForgetMergedCopies();
+        }
     }
 
-    private void ForgetMergedEncoder()
+    /// <summary>Drops the merged copy of the KEFT reader, for KEFT adapters about to change.</summary>
+    internal void ForgetMergedReader()
     {
-        lock (_mergedEncoderLock)
+        lock (_mergedLock)
+        {
+            _mergedReader?.Dispose();
+            _mergedReader = null;
+        }
+    }
+
+    // Drops both merged copies, for adapters about to change.
+    private void ForgetMergedCopies()
+    {
+        lock (_mergedLock)
         {
             _mergedEncoder?.Dispose();
             _mergedEncoder = null;
         }
+        ForgetMergedReader();
     }
 
-    private MergedEncoder InferenceEncoder()
+    /// <summary>The KEFT adapters as answering reads compressed context with them: merged into copies of the decoder's
+    /// blocks where that pays and nothing trains them (<see cref="MergedBlocks"/>), else the adapters themselves; null
+    /// before KEFT.</summary>
+    internal IProjectionAdapters? ReaderAdapters()
     {
-        lock (_mergedEncoderLock)
+        if (keft_lora is null || training || keft_lora.training || !MergedBlocks.IsWorthwhile(Model.Config, keft_lora.Settings))
         {
-            return _mergedEncoder ??= new MergedEncoder(Model.Decoder, encoder_lora, Config.EncoderLayers);
+            return keft_lora;
+        }
+        lock (_mergedLock)
+        {
+            return _mergedReader ??= new MergedBlocks(Model.Decoder, keft_lora);
+        }
+    }
+
+    private MergedBlocks InferenceEncoder()
+    {
+        lock (_mergedLock)
+        {
+            return _mergedEncoder ??= new MergedBlocks(Model.Decoder, encoder_lora);
         }
     }
 
@@ -176,24 +214,23 @@ public sealed class GmsaCompressor : nn.Module
     {
         if (disposing)
         {
-            ForgetMergedEncoder();
+            ForgetMergedCopies();
         }
         base.Dispose(disposing);
     }
 
     /// <summary>Encoder states [batch, L, hidden]: the base's first k blocks with the encoder LoRA, then the final norm.
     /// Differentiable when gradients are enabled; each row is one window read from position 0. For inference, where
-    /// merging pays, the LoRA is merged into copies of the k blocks (<see cref="MergedEncoder"/>).</summary>
+    /// merging pays, the LoRA is merged into copies of the k blocks (<see cref="MergedBlocks"/>).</summary>
     internal Tensor Encode(Tensor tokenIds, Tensor? mask)
     {
         using var scope = NewDisposeScope();
         Tensor embeddings = Model.Embed(tokenIds);
         Tensor? padding = mask?.to(Model.Device);
-        if (!training && !is_grad_enabled() && MergedEncoder.IsWorthwhile(Model.Config, Config.EncoderLora))
-        {
-            return InferenceEncoder().Forward(embeddings, padding).MoveToOuterDisposeScope();
-        }
-        return Model.Decoder.Forward(embeddings, padding, positionIds: null, cache: null, encoder_lora, Config.EncoderLayers)
+        IProjectionAdapters adapters = !training && !is_grad_enabled() && MergedBlocks.IsWorthwhile(Model.Config, Config.EncoderLora)
+            ? InferenceEncoder()
+            : encoder_lora;
+        return Model.Decoder.Forward(embeddings, padding, positionIds: null, cache: null, adapters, Config.EncoderLayers)
             .MoveToOuterDisposeScope();
     }
 

@@ -45,6 +45,12 @@ internal static class DecoderStack
         (Tensor cos, Tensor signedSin) = rotary.Tables(positions, inputEmbeddings.dtype);
         Tensor? mask = AttentionMasks.Causal(batch, past, length, allPadding, config.SlidingWindow, inputEmbeddings.device);
 
+        if (adapters is MergedBlocks merged)
+        {
+            // Adapters merged into copies of their blocks: run the copies, with nothing left to add per projection.
+            blocks = merged.InPlaceOf(blocks);
+            adapters = null;
+        }
         Tensor x = inputEmbeddings;
         try
         {

@@ -141,6 +141,12 @@ public sealed class KeftStage : CompressorStage, ITrainingStage
     /// <inheritdoc/>
     public void SetTraining(bool training)
     {
+        if (training)
+        {
+            // The KEFT adapters are about to change; the compressor's own train mode, which forgets every merged copy,
+            // is entered only when the compressor trains too.
+            Compressor.ForgetMergedReader();
+        }
         if (_trainCompressor)
         {
             Compressor.train(training);

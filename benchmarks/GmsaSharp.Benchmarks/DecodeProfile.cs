@@ -19,7 +19,7 @@ namespace GmsaSharp.Benchmarks;
 /// the step that reads no weights, timed alone on the step's shapes as many times as a step runs it.
 /// Times are the calling thread's CPU time (with one thread, libtorch runs every op on it), so time the shared
 /// machine gives to other processes does not count; wall time is printed beside it. Also counts the Tensor
-/// handles one step creates. Usage: <c>decode-profile --model llama24|decode16|tiny24
+/// handles one step creates. Usage: <c>decode-profile --model llama24|decode16|tiny24|MODEL_FOLDER
 /// [--dtype bf16|f32] [--threads 1] [--context 512] [--steps 16] [--rounds 5]</c>.
 /// </summary>
 public static class DecodeProfile
@@ -39,17 +39,20 @@ public static class DecodeProfile
         int steps = int.Parse(values.GetValueOrDefault("steps", "16"), CultureInfo.InvariantCulture);
         int rounds = int.Parse(values.GetValueOrDefault("rounds", "5"), CultureInfo.InvariantCulture);
 
-        var environment = ComputeEnvironment.Select(new ComputeOptions { Device = "cpu", DType = dtype, Threads = threads }).Apply();
-        DecoderConfig config = model switch
+        var options = new ComputeOptions { Device = "cpu", DType = dtype, Threads = threads };
+        var environment = ComputeEnvironment.Select(options).Apply();
+        // A HuggingFace model folder (the bundled base, say) is profiled with its own weights.
+        bool folder = File.Exists(Path.Combine(model, "config.json"));
+        DecoderConfig config = folder ? DecoderConfig.Load(Path.Combine(model, "config.json")) : model switch
         {
             "llama24" => CompressionBenchmarks.Llama24 with { RmsNormEps = 1e-5 },
             "decode16" => LlamaCppComparison.Decode16,
             // llama24's depth and head size with tiny matrices: its step is almost all per-op cost, so changes to
             // that cost show above the shared machine's noise.
             "tiny24" => CompressionBenchmarks.Llama24 with { HiddenSize = 128, Heads = 2, KvHeads = 2, IntermediateSize = 256, VocabSize = 512 },
-            _ => throw new ArgumentException($"--model must be llama24, decode16 or tiny24, got '{model}'."),
+            _ => throw new ArgumentException($"--model must be llama24, decode16, tiny24 or a model folder, got '{model}'."),
         };
-        using CausalLM lm = CausalLM.CreateRandom(config, environment, seed: 1);
+        using CausalLM lm = folder ? CausalLM.FromPretrained(model, options) : CausalLM.CreateRandom(config, environment, seed: 1);
         using var profile = new Parts(lm, context);
 
         var parts = profile.All(steps);

@@ -8,8 +8,6 @@ namespace GmsaSharp.Training;
 /// <summary>Teacher-forced cross-entropy losses of the decoder.</summary>
 internal static class DecoderLoss
 {
-    private const int IgnoredLabel = -100;
-
     /// <summary>
     /// Mean next-token cross-entropy over a batch of token sequences, right-padded to the longest, counting only
     /// the tokens marked in <c>Trained</c> (null: every token after the first). Returns the loss and how many
@@ -19,24 +17,31 @@ internal static class DecoderLoss
     {
         int width = batch.Max(s => s.Tokens.Length) - 1;
         var inputs = new long[batch.Count * width];
-        var labels = new long[batch.Count * width];
-        long predicted = 0;
+        var predicting = new List<long>();
+        var targets = new List<long>();
         for (int row = 0; row < batch.Count; row++)
         {
             (int[] tokens, bool[]? trained) = batch[row];
             for (int i = 0; i < width; i++)
             {
                 bool real = i + 1 < tokens.Length;
-                bool counted = real && (trained is null || trained[i + 1]);
                 inputs[row * width + i] = real ? tokens[i] : 0;
-                labels[row * width + i] = counted ? tokens[i + 1] : IgnoredLabel;
-                predicted += counted ? 1 : 0;
+                if (real && (trained is null || trained[i + 1]))
+                {
+                    predicting.Add(row * width + i);
+                    targets.Add(tokens[i + 1]);
+                }
             }
         }
-        // Right padding needs no attention mask: causal attention never looks right, and padded labels are ignored.
-        Tensor logits = lm.Forward(tensor(inputs, dtype: ScalarType.Int64).reshape(batch.Count, width));
-        Tensor target = tensor(labels, dtype: ScalarType.Int64, device: logits.device);
-        return (nn.functional.cross_entropy(logits.reshape(-1, logits.shape[^1]), target, ignore_index: IgnoredLabel), predicted);
+        using var scope = NewDisposeScope();
+        // Right padding needs no attention mask: causal attention never looks right. Only the positions that predict a
+        // counted token are projected onto the vocabulary: in QA most positions are context that carries no loss, and
+        // the logits, softmax and their gradients of every position cost as much as a sixth of a step.
+        Tensor hidden = lm.HiddenStates(tensor(inputs, dtype: ScalarType.Int64).reshape(batch.Count, width));
+        Tensor positions = tensor(predicting.ToArray(), dtype: ScalarType.Int64, device: hidden.device);
+        Tensor logits = lm.Logits(hidden.reshape(-1, hidden.size(-1)).index_select(0, positions));
+        Tensor target = tensor(targets.ToArray(), dtype: ScalarType.Int64, device: logits.device);
+        return (nn.functional.cross_entropy(logits, target).MoveToOuterDisposeScope(), predicting.Count);
     }
 
     /// <summary>

@@ -29,6 +29,7 @@ public sealed class GmsaCompressor : nn.Module
     // concurrent first compressions or answers must not each build and leak one.
     private MergedBlocks? _mergedEncoder;
     private MergedBlocks? _mergedReader;
+    private long _mergedBaseTrainingPeriods;
     private readonly object _mergedLock = new();
 
     // Not a module field: the base is shared, never part of this module's state dict.
@@ -145,12 +146,9 @@ public sealed class GmsaCompressor : nn.Module
     /// <summary>Recomputes <see cref="Fingerprint"/> after the weights changed (training, saving).</summary>
     internal void RefreshFingerprint()
     {
-        string fingerprint = ComputeFingerprint();
-        if (fingerprint != Fingerprint)
-        {
-            Fingerprint = fingerprint;
-            ForgetMergedCopies();
-        }
+        // Merged copies are not dropped here: the weights changed only where training did, and entering training
+        // dropped them. Saving or loading may refresh a fingerprint while answers on other threads use a copy.
+        Fingerprint = ComputeFingerprint();
     }
 
     /// <inheritdoc/>
@@ -197,6 +195,7 @@ public sealed class GmsaCompressor : nn.Module
         }
         lock (_mergedLock)
         {
+            ForgetCopiesOfAnOlderBase();
             return _mergedReader ??= new MergedBlocks(Model.Decoder, keft_lora);
         }
     }
@@ -205,7 +204,19 @@ public sealed class GmsaCompressor : nn.Module
     {
         lock (_mergedLock)
         {
+            ForgetCopiesOfAnOlderBase();
             return _mergedEncoder ??= new MergedBlocks(Model.Decoder, encoder_lora);
+        }
+    }
+
+    // The copies hold the base's weights too: after the base has trained (a decoder stage on the same model), they
+    // are rebuilt from its new weights. Called under the lock.
+    private void ForgetCopiesOfAnOlderBase()
+    {
+        if (Model.TrainingPeriods != _mergedBaseTrainingPeriods)
+        {
+            ForgetMergedCopies();
+            _mergedBaseTrainingPeriods = Model.TrainingPeriods;
         }
     }
 

@@ -70,6 +70,20 @@ public sealed class CausalLM : nn.Module
         }
     }
 
+    /// <summary>How many times the model has entered training: its weights may have changed since a copy made
+    /// before it (merged adapter copies, <see cref="MergedBlocks"/>) was built.</summary>
+    internal long TrainingPeriods { get; private set; }
+
+    /// <inheritdoc/>
+    public override void train(bool train = true)
+    {
+        base.train(train);
+        if (train)
+        {
+            TrainingPeriods++;
+        }
+    }
+
     private string ComputeFingerprint(Func<string, byte[]> sampleOf) =>
         ModelFingerprint.OfSampled(Config.ToJson().ToJsonString(), named_parameters().Select(p => (p.name, p.parameter.shape)), sampleOf);
 

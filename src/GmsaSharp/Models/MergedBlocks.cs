@@ -34,6 +34,20 @@ internal sealed class MergedBlocks : IProjectionAdapters, IDisposable
         ScalarType dtype = decoder.EmbeddingWeight.dtype;
         _targets = adapters.Settings.Targets.ToHashSet(StringComparer.Ordinal);
         using var noGrad = no_grad();
+        try
+        {
+            CopyAndMerge(decoder, adapters, device, dtype);
+        }
+        catch
+        {
+            // Out of memory halfway, say: the copies made so far would otherwise never be disposed.
+            Dispose();
+            throw;
+        }
+    }
+
+    private void CopyAndMerge(DecoderModel decoder, LoraAdapters adapters, Device device, ScalarType dtype)
+    {
         for (int layer = 0; layer < adapters.BlockCount; layer++)
         {
             var block = new DecoderBlock(decoder.Config, layer, device, dtype);

@@ -288,4 +288,47 @@ public sealed class MergedBlocksTests : IDisposable
         Assert.Same(output, merged.Adapt(_lm.Config.Layers, "q_proj", x, output));
         Assert.Equal(_lm.Config.Layers, merged.BlockCount);
     }
+
+    [Fact]
+    public void AfterARealKeftRunAnswersReadTheTrainedAdapters()
+    {
+        using GmsaCompressor compressor = KeftCompressor(seed: 18);
+        IProjectionAdapters? before = compressor.ReaderAdapters();
+        var stage = new KeftStage(compressor, [new GmsaSample("the cat sat on the mat.", "who sat?", ["the cat"], 1)], [4],
+            compressor.Config.KeftLora!, seed: 1);
+
+        // The trainer leaves training before each optimizer step, so the adapters change after SetTraining(false).
+        Trainer.Run(stage, new TrainingOptions { Steps = 3, LearningRate = 1e-2, WarmupSteps = 0, BatchSize = 1, Seed = 1 },
+            Path.Combine(_directory, "keft"), resume: false);
+
+        IProjectionAdapters? after = compressor.ReaderAdapters();
+        Assert.NotSame(before, after);
+        using Tensor mergedLogits = ReaderLogits(compressor, after);
+        using Tensor adapterLogits = ReaderLogits(compressor, compressor.KeftLora);
+        Assert.True(mergedLogits.allclose(adapterLogits, rtol: 1e-4, atol: 1e-4), "answers read a merged copy of the adapters before training");
+    }
+
+    [Fact]
+    public void TrainingTheBaseReplacesTheMergedCopies()
+    {
+        using GmsaCompressor compressor = KeftCompressor(seed: 19);
+        IProjectionAdapters? reader = compressor.ReaderAdapters();
+
+        // The base trains (a decoder stage on the same model): the copies hold its old weights.
+        _lm.train(true);
+        using (no_grad())
+        {
+            Parameter weight = _lm.Decoder.Blocks[0].named_parameters().First(p => p.name == "self_attn.v_proj.weight").parameter;
+            weight.add_(randn(weight.shape, generator: new Generator(20)) * 0.5);
+        }
+        _lm.eval();
+        IProjectionAdapters? afterBaseTraining = compressor.ReaderAdapters();
+        Assert.NotSame(reader, afterBaseTraining);
+        using (Tensor mergedLogits = ReaderLogits(compressor, afterBaseTraining))
+        using (Tensor adapterLogits = ReaderLogits(compressor, compressor.KeftLora))
+        {
+            Assert.True(mergedLogits.allclose(adapterLogits, rtol: 1e-4, atol: 1e-4), "the merged reader kept the base's old weights");
+        }
+
+    }
 }

@@ -3,9 +3,9 @@
 # (language modelling, then reading one- and two-person, then medium documents), a GMSA compressor (autoencode,
 # then KEFT), both trained on in fresh worlds whose facts can only be read, then scored on worlds no step saw.
 # Every training stage checkpoints; running the script again continues each stage from its checkpoint.
-# Usage: models/bio-small/build.sh WORK_DIR   (then copy WORK_DIR/l3 to models/bio-small/base and WORK_DIR/l3k
+# Usage: models/bio-small/build.sh WORK_DIR   (then copy WORK_DIR/l5 to models/bio-small/base and WORK_DIR/l5k
 # to models/bio-small/gmsa without their checkpoint/ folders, and WORK_DIR's heldout-qa.jsonl, heldout-long-qa.jsonl,
-# sample-document.txt and sample-questions.txt to models/bio-small/). About 16 hours on a 2-core CPU with native bf16.
+# sample-document.txt and sample-questions.txt to models/bio-small/). About 16.5 hours on a 2-core CPU with native bf16.
 # The retired pairs and the seed-1 evaluations of earlier versions: research/bio-small/ (NOTES.md).
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -92,6 +92,9 @@ gmsa train keft --model m9 --gmsa mid7-gmsa --adopt-base --data mid-pronoun/trai
 # 6e. Version 11 (base/, gmsa/): d2k 2,000 more KEFT steps on new documents (d2k5), the reader 600 more steps on
 #     3,000 new long and 4,000 new medium documents (l3), and d2k5 carried over to it (recipes/fresh-docs.sh: l3k).
 (cd "$repo" && models/bio-small/recipes/fresh-docs.sh "$work")
+# 6f. Version 12 (base/, gmsa/): l3 300 more steps on 4,500 new long and 4,000 new medium documents (l5), and l3k
+#     carried over to it (recipes/more-reading.sh: l5k).
+(cd "$repo" && models/bio-small/recipes/more-reading.sh "$work")
 
 # 7. Evaluation on worlds no step used: validation world 31 (any choice between candidates is made there), test
 #    worlds 41 and 42 (the card's tables), 200 questions each (two per document), medium and long documents.
@@ -100,14 +103,14 @@ gmsa train keft --model m9 --gmsa mid7-gmsa --adopt-base --data mid-pronoun/trai
 #    characters (about 3,000 tokens, six encoder windows); sample-questions.txt: four of its questions.
 qa_eval=(--rates 4,8 --truncation --max-new-tokens 16 --stop $'\n' --group-by biographies,attribute)
 for set in w31-long w41-long w41-mid w42-long w42-mid w31-mid; do
-  gmsa eval --model l3 --gmsa l3k --data "$set-200.jsonl" "${qa_eval[@]}" --out "l3k-eval-$set"
+  gmsa eval --model l5 --gmsa l5k --data "$set-200.jsonl" "${qa_eval[@]}" --out "l5k-eval-$set"
 done
 awk '{ n = NR - 1; d = int(n / 16); q = n % 16; if (d < 40 && q == d % 16) print }' w41-mid/test/qa.jsonl > heldout-qa.jsonl
 awk '{ n = NR - 1; d = int(n / 24); q = n % 24; if (d < 40 && q == d % 24) print }' w41-long/test/qa.jsonl > heldout-long-qa.jsonl
 for held in heldout-qa heldout-long-qa; do
-  gmsa eval --model l3 --gmsa l3k --data "$held.jsonl" --rates 4,8 --truncation --max-new-tokens 16 --stop $'\n' --out "l3k-eval-$held"
+  gmsa eval --model l5 --gmsa l5k --data "$held.jsonl" --rates 4,8 --truncation --max-new-tokens 16 --stop $'\n' --out "l5k-eval-$held"
 done
-gmsa eval --model l3 --gmsa l3k --data w41-mid/test/ae.jsonl --limit 10 --reconstruction --rates 4,8 --out l3k-eval-reconstruction
+gmsa eval --model l5 --gmsa l5k --data w41-mid/test/ae.jsonl --limit 10 --reconstruction --rates 4,8 --out l5k-eval-reconstruction
 python3 - w41-long/test/qa.jsonl <<'PY'
 import json, sys
 rows = [json.loads(line) for line in open(sys.argv[1], encoding="utf-8")]
@@ -117,18 +120,18 @@ open("sample-questions.txt", "w", encoding="utf-8").write("".join(rows[chosen + 
 open("sample-qa.jsonl", "w", encoding="utf-8").write("".join(json.dumps(row) + "\n" for row in rows[chosen:chosen + 24]))
 PY
 #    All 24 questions of the sample document (the README's count of right answers).
-gmsa eval --model l3 --gmsa l3k --data sample-qa.jsonl --rates 4 --max-new-tokens 16 --stop $'\n' --out l3k-eval-sample
-#    Version 10 (l2, d2k) on the same sets, for the card's comparison (research/bio-small/training/version10 records
-#    them, and versions 9 and earlier).
+gmsa eval --model l5 --gmsa l5k --data sample-qa.jsonl --rates 4 --max-new-tokens 16 --stop $'\n' --out l5k-eval-sample
+#    Version 11 (l3, l3k) on the same sets, for the card's comparison (research/bio-small/training/version11 records
+#    them, version10 and earlier the versions before).
 for set in w31-long w41-long w41-mid w42-long w42-mid w31-mid; do
-  gmsa eval --model l2 --gmsa d2k --data "$set-200.jsonl" "${qa_eval[@]}" --out "d2k-eval-$set"
+  gmsa eval --model l3 --gmsa l3k --data "$set-200.jsonl" "${qa_eval[@]}" --out "l3k-eval-$set"
 done
-#    Version 11 was chosen over version 10 on world 31 alone: the 200 questions above and 400 more of the same
+#    Version 12 was chosen over version 11 on world 31 alone: the 200 questions above and 400 more of the same
 #    validation documents (four other questions of each, attributes in turn), both pairs.
 pick_four() { awk -v per="$2" '{ n = NR - 1; d = int(n / per); q = n % per; o = (q - d % per + per) % per; if (o == per / 4 || o == 3 * per / 4 || o == 1 || o == per / 2 + 1) print }' "$1"; }
 pick_four w31-long/test/qa.jsonl 24 > w31-long-alt400.jsonl
 pick_four w31-mid/test/qa.jsonl 16 > w31-mid-alt400.jsonl
 for set in w31-long-alt400 w31-mid-alt400; do
+  gmsa eval --model l5 --gmsa l5k --data "$set.jsonl" --rates 4,8 --max-new-tokens 16 --stop $'\n' --group-by attribute --out "l5k-val2-$set"
   gmsa eval --model l3 --gmsa l3k --data "$set.jsonl" --rates 4,8 --max-new-tokens 16 --stop $'\n' --group-by attribute --out "l3k-val2-$set"
-  gmsa eval --model l2 --gmsa d2k --data "$set.jsonl" --rates 4,8 --max-new-tokens 16 --stop $'\n' --group-by attribute --out "d2k-val2-$set"
 done

@@ -66,16 +66,16 @@ public sealed class BundledModelTests
     /// 40 held-out questions about documents of a world no training step used (world 41 of build.sh), one per
     /// test document, answered from compressed context: medium documents (3-10 people, heldout-qa.jsonl) and long
     /// ones (8-40 people, ~2,300 tokens, heldout-long-qa.jsonl). Measured on these files (MODEL_CARD.md, truncation
-    /// to the same budgets in brackets): medium 60% at 4x and 52.5% at 8x (25% / 7.5%), long 72.5% and 72.5%
-    /// (25% / 17.5%). The floors are far above chance (an answer is one specific name, city, date or subject among
+    /// to the same budgets in brackets): medium 60% at 4x and 55% at 8x (20% / 7.5%), long 70% and 75%
+    /// (22.5% / 17.5%). The floors are far above chance (an answer is one specific name, city, date or subject among
     /// hundreds), above truncation to the same budget, and 17.5 points below the measured values, so only a real
     /// regression fails.
     /// </summary>
     [Theory]
     [InlineData("heldout-qa.jsonl", 4, 42.5)]
-    [InlineData("heldout-qa.jsonl", 8, 35)]
-    [InlineData("heldout-long-qa.jsonl", 4, 55)]
-    [InlineData("heldout-long-qa.jsonl", 8, 55)]
+    [InlineData("heldout-qa.jsonl", 8, 37.5)]
+    [InlineData("heldout-long-qa.jsonl", 4, 52.5)]
+    [InlineData("heldout-long-qa.jsonl", 8, 57.5)]
     public async Task ThePairAnswersHeldOutQuestionsFromCompressedContextWellAboveChance(string file, int rate, double floor)
     {
         using var lm = CausalLM.FromPretrained(Path.Combine(Folder, "base"), new ComputeOptions { Device = "cpu" });
@@ -97,7 +97,7 @@ public sealed class BundledModelTests
 
     /// <summary>
     /// The base reads long documents from the full prompt: the 40 long held-out questions (documents of 2,300 tokens
-    /// on average, up to ~4,000), measured 87.5% (MODEL_CARD.md); version 6, which never trained on such lengths,
+    /// on average, up to ~4,000), measured 82.5% (MODEL_CARD.md); version 6, which never trained on such lengths,
     /// answered 32% of 200 questions about such documents (build.sh step 7). The floor sits 17.5 points below.
     /// </summary>
     [Fact]
@@ -116,6 +116,6 @@ public sealed class BundledModelTests
         }
         QaScores scores = QaScores.Average(answered);
 
-        Assert.True(scores.Accuracy >= 70, $"models/bio-small: full-prompt accuracy {scores.Accuracy:F1}% on heldout-long-qa.jsonl is below the floor of 70%");
+        Assert.True(scores.Accuracy >= 65, $"models/bio-small: full-prompt accuracy {scores.Accuracy:F1}% on heldout-long-qa.jsonl is below the floor of 65%");
     }
 }

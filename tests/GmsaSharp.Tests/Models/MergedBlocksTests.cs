@@ -193,6 +193,16 @@ public sealed class MergedBlocksTests : IDisposable
         return _lm.Forward(inputEmbeddings: embeddings, adapters: adapters).MoveToOuterDisposeScope();
     }
 
+    // The reader adapters now in use are a new copy, and they read compressed context as the adapters themselves do.
+    private void AssertANewCopyReadsAsTheAdapters(GmsaCompressor compressor, IProjectionAdapters? old, string message)
+    {
+        IProjectionAdapters? current = compressor.ReaderAdapters();
+        Assert.NotSame(old, current);
+        using Tensor mergedLogits = ReaderLogits(compressor, current);
+        using Tensor adapterLogits = ReaderLogits(compressor, compressor.KeftLora);
+        Assert.True(mergedLogits.allclose(adapterLogits, rtol: 1e-4, atol: 1e-4), message);
+    }
+
     private static List<int> Answer(GmsaCompressor compressor)
     {
         using CompressedContext context = compressor.CompressTokens(Document, rate: 4);
@@ -235,11 +245,7 @@ public sealed class MergedBlocksTests : IDisposable
         SetKeftAdapters(compressor, seed: 13);
         stage.SetTraining(false);
 
-        IProjectionAdapters? second = compressor.ReaderAdapters();
-        Assert.NotSame(first, second);
-        using Tensor mergedLogits = ReaderLogits(compressor, second);
-        using Tensor adapterLogits = ReaderLogits(compressor, compressor.KeftLora);
-        Assert.True(mergedLogits.allclose(adapterLogits, rtol: 1e-4, atol: 1e-4), "the reader kept the merged copy of the old adapters");
+        AssertANewCopyReadsAsTheAdapters(compressor, first, "the reader kept the merged copy of the old adapters");
     }
 
     [Fact]
@@ -301,11 +307,7 @@ public sealed class MergedBlocksTests : IDisposable
         Trainer.Run(stage, new TrainingOptions { Steps = 3, LearningRate = 1e-2, WarmupSteps = 0, BatchSize = 1, Seed = 1 },
             Path.Combine(_directory, "keft"), resume: false);
 
-        IProjectionAdapters? after = compressor.ReaderAdapters();
-        Assert.NotSame(before, after);
-        using Tensor mergedLogits = ReaderLogits(compressor, after);
-        using Tensor adapterLogits = ReaderLogits(compressor, compressor.KeftLora);
-        Assert.True(mergedLogits.allclose(adapterLogits, rtol: 1e-4, atol: 1e-4), "answers read a merged copy of the adapters before training");
+        AssertANewCopyReadsAsTheAdapters(compressor, before, "answers read a merged copy of the adapters before training");
     }
 
     [Fact]
@@ -322,13 +324,7 @@ public sealed class MergedBlocksTests : IDisposable
             weight.add_(randn(weight.shape, generator: new Generator(20)) * 0.5);
         }
         _lm.eval();
-        IProjectionAdapters? afterBaseTraining = compressor.ReaderAdapters();
-        Assert.NotSame(reader, afterBaseTraining);
-        using (Tensor mergedLogits = ReaderLogits(compressor, afterBaseTraining))
-        using (Tensor adapterLogits = ReaderLogits(compressor, compressor.KeftLora))
-        {
-            Assert.True(mergedLogits.allclose(adapterLogits, rtol: 1e-4, atol: 1e-4), "the merged reader kept the base's old weights");
-        }
+        AssertANewCopyReadsAsTheAdapters(compressor, reader, "the merged reader kept the base's old weights");
 
     }
 }

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Version 13 of the default pair: the reader reads more new documents for longer, the compressor is carried over.
+# Version 13 candidate (not shipped: not better on validation world 31, README.md beside this script): the reader
+# reads new documents with birth-date lists, the compressor is carried over. Kept as it ran.
 #   l6:  version 12's reader (l5) 450 more steps x 4 sequences on the long documents of worlds 38, 39 and 40
 #        (4,500 whole documents with their 24 questions) and world 43's 4,000 medium ones, every document followed
 #        by the list of its people's birth dates (date_lists.py), lr 2e-4 cosine. l5's training loss was still
@@ -7,9 +8,9 @@
 #        (15-36% from the full prompt against 67% on medium documents, whose training had the lists since m6).
 #   l6k: version 12's compressor (l5k) carried over to l6 (KEFT with the compressor, --adopt-base), 600 steps on the
 #        questions of worlds 38-40 and 43 (version 12's 300-step carry-over lost a little at 4x).
-# ~64 + 21 min on a quiet 2-core CPU with AVX512-BF16 (AMD EPYC, 2.1 GHz). Every stage resumes from its checkpoint.
-# Run after recipes/more-reading.sh (l5, l5k).
-# Usage (from the repository root, with gmsa built): models/bio-small/recipes/longer-reading.sh WORK_DIR
+# Took 80 + 19 min on a 2-core CPU with AVX512-BF16 (AMD EPYC, 2.1 GHz). Every stage resumes from its checkpoint.
+# Starts from version 12: WORK_DIR/l5 = a copy of models/bio-small/base, WORK_DIR/l5k = of models/bio-small/gmsa.
+# Usage (from the repository root, with gmsa built): bash research/bio-small/training/version13-candidate/longer-reading.sh WORK_DIR
 set -euo pipefail
 repo="$(pwd)"
 work="${1:?usage: longer-reading.sh WORK_DIR}"
